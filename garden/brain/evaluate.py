@@ -1,0 +1,94 @@
+"""`garden eval`: exact-match accuracy of an interpreter on a cases file."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+
+from garden.brain.cases import calls_match, load_cases, replay, show_calls
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def evaluate(interpreter, cases: list[dict], progress: bool = False) -> dict:
+    """Run every case; returns the report with per-case outcomes under "cases"."""
+    outcomes, latencies = [], []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(cases), desc="eval", unit="case", file=sys.stderr, leave=False)
+    for case in cases:
+        garden, history = replay(case)
+        t0 = time.perf_counter()
+        meaning = interpreter.interpret(case["utterance"], garden, history)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        ok = calls_match(case["calls"], meaning.calls)
+        outcomes.append({"id": case.get("id"), "category": case.get("category", "uncategorised"), "ok": ok,
+                         "utterance": case["utterance"], "expected": case["calls"], "got": meaning.calls,
+                         "raw": meaning.raw, "stats": meaning.stats})
+        if bar:
+            bar.update(1)
+            bar.set_postfix(acc=f"{sum(o['ok'] for o in outcomes) / len(outcomes):.3f}")
+    if bar:
+        bar.close()
+    by_cat: dict[str, list[bool]] = {}
+    for o in outcomes:
+        by_cat.setdefault(o["category"], []).append(o["ok"])
+    n = len(outcomes)
+    return {
+        "n": n,
+        "exact_match": round(sum(o["ok"] for o in outcomes) / n, 4) if n else 0.0,
+        "by_category": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_cat.items())},
+        "latency_ms": {"p50": round(percentile(latencies, 0.5), 1), "p95": round(percentile(latencies, 0.95), 1),
+                       "mean": round(statistics.fmean(latencies), 1) if latencies else 0.0},
+        "cases": outcomes,
+    }
+
+
+def print_report(report: dict, show_failures: bool = True) -> None:
+    if show_failures:
+        for o in report["cases"]:
+            if not o["ok"]:
+                print(f"FAIL {o['id']} [{o['category']}] {o['utterance']!r}")
+                print(f"  expected: {show_calls(o['expected'])}")
+                print(f"  got:      {show_calls(o['got'])}")
+                print(f"  raw:      {o['raw']}")
+    print(f"exact match: {report['exact_match']:.3f} ({sum(o['ok'] for o in report['cases'])}/{report['n']})")
+    for cat, acc in report["by_category"].items():
+        count = sum(1 for o in report["cases"] if o["category"] == cat)
+        print(f"  {cat:<16} {acc:.3f}  (n={count})")
+    lat = report["latency_ms"]
+    print(f"latency: p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms")
+
+
+def summary(report: dict) -> dict:
+    return {k: report[k] for k in ("n", "exact_match", "by_category", "latency_ms")}
+
+
+def run_eval(args) -> int:
+    from garden.brain.interpret import load_interpreter
+
+    try:
+        cases = load_cases(args.cases)
+    except ValueError as exc:
+        print(f"garden eval: {exc}", file=sys.stderr)
+        return 2
+    if args.limit:
+        cases = cases[: args.limit]
+    interpreter = load_interpreter(base=args.base, adapter=None if args.no_adapter else args.adapter, mode=args.mode)
+    print(f"model: {interpreter.description}", file=sys.stderr)
+    report = evaluate(interpreter, cases, progress=True)
+    print_report(report, show_failures=not args.quiet)
+    if args.json:
+        print(json.dumps(summary(report)))
+    return 0

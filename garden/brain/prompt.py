@@ -1,0 +1,69 @@
+"""The garden's conversation with the model: developer turn, history, utterance, and targets.
+
+The interpreter, the eval harness and the training data all build prompts here, so the model
+is trained on exactly the text it later sees. The developer turn depends only on the grid size,
+which is what lets the fast path cache it as a KV prefix once per size.
+"""
+
+from __future__ import annotations
+
+from garden import tools
+from garden.brain import format as fg
+
+ESSENTIAL = "You are a model that can do function calling with the following functions"
+
+
+def developer_text(rows: int, cols: int) -> str:
+    """A short description of the garden, then FunctionGemma's essential sentence."""
+    numbering = "; ".join(
+        f"row {r}: plots {tools.plot_number(r, 1, cols)}-{tools.plot_number(r, cols, cols)}" for r in range(1, rows + 1))
+    return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column. "
+            f"Plots are numbered row by row from the top left ({numbering}). "
+            f"Turn the gardener's words into function calls; answer in a short sentence when no call fits. "
+            f"{ESSENTIAL}")
+
+
+def model_response(result: dict) -> dict:
+    """The function response the model sees for an engine result: just the status. Which plots a
+    call touched is already in the model's own call; keeping responses tiny keeps prompts short."""
+    return {"status": result.get("status", "error")}
+
+
+def developer_messages(rows: int, cols: int) -> list[dict]:
+    return [{"role": "developer", "content": developer_text(rows, cols)}]
+
+
+def exchange_messages(utterance: str, calls: list[dict], results: list[dict], reply: str | None = None) -> list[dict]:
+    """One past exchange as HF-style messages: user text, the model's calls, their responses."""
+    messages: list[dict] = [{"role": "user", "content": utterance}]
+    if calls:
+        messages.append({"role": "assistant", "tool_calls": [
+            {"type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls]})
+        messages.append({"role": "tool", "content": [
+            {"name": c["name"], "response": model_response(r)} for c, r in zip(calls, results)]})
+    else:
+        messages.append({"role": "assistant", "content": reply or ""})
+    return messages
+
+
+def prefix(rows: int, cols: int) -> str:
+    """The developer turn: identical for every command on a rows x cols garden."""
+    return fg.render(developer_messages(rows, cols), tools.TOOLS)
+
+
+def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], list[dict], str | None]], utterance: str) -> str:
+    """The full prompt, ending with the open model turn. history: (utterance, calls, results, reply)."""
+    messages = developer_messages(rows, cols)
+    for past in history:
+        messages += exchange_messages(*past)
+    messages.append({"role": "user", "content": utterance})
+    text = fg.render(messages, tools.TOOLS, add_generation_prompt=True)
+    assert text.startswith(prefix(rows, cols)), "the developer turn must be a stable prefix"
+    return text
+
+
+def render_target(calls: list[dict], reply: str | None = None) -> str:
+    """What the model should emit: calls then <start_function_response>, or a short text."""
+    if calls:
+        return "".join(fg.render_call(c["name"], c["arguments"]) for c in calls) + fg.START_RESPONSE
+    return (reply or "") + fg.END_TURN

@@ -1,0 +1,332 @@
+"""The `garden` command: play, console, prompt, eval, train, bench, say, models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from garden import tools
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CASES = REPO_ROOT / "training" / "data" / "test.jsonl"
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"garden: {message}", file=sys.stderr)
+    return code
+
+
+# --- shared options ----------------------------------------------------------------------------
+
+def _model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--base", default="gemma3-270m",
+                   help="gemma3-270m (embedded, default), functiongemma (Hugging Face, needs network), or a folder")
+    g.add_argument("--adapter", default="default", help="LoRA adapter folder (default: models/garden-adapter)")
+    g.add_argument("--no-adapter", action="store_true", help="run the base zero-shot")
+    g.add_argument("--mode", default="fast", choices=["fast", "plain"], help="decoding path (default fast)")
+
+
+def _grid_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rows", type=int, default=tools.DEFAULT_ROWS, help="garden rows (2-6, default 3)")
+    p.add_argument("--cols", type=int, default=tools.DEFAULT_COLS, help="garden columns (2-6, default 3)")
+
+
+def _adapter_arg(args) -> str | None:
+    return None if args.no_adapter else args.adapter
+
+
+def interpreter_factory(args):
+    """A zero-argument loader, so the UI can load the model in the background."""
+    def load():
+        from garden.brain.interpret import load_interpreter
+
+        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode)
+    return load
+
+
+class LazyInterpreter:
+    """Loads the model on the first natural-language command, so /call-only sessions start instantly."""
+
+    description = "model loads on first use"
+
+    def __init__(self, load):
+        self._load, self._real = load, None
+
+    def interpret(self, utterance, garden, history):
+        if self._real is None:
+            self._real = self._load()
+            self.description = self._real.description
+        return self._real.interpret(utterance, garden, history)
+
+
+def _new_session(args, use_save: bool):
+    from garden.engine import Garden
+    from garden.engine import save as saving
+    from garden.session import Session
+
+    problem = tools.check_grid_size(args.rows, args.cols)
+    if problem:
+        raise SystemExit(_fail(problem))
+    note = None
+    if use_save:
+        loaded = saving.load(rows=args.rows, cols=args.cols)
+        garden, note = loaded.garden, loaded.note
+    else:
+        garden = Garden(rows=args.rows, cols=args.cols)
+    session = Session(garden, autosave=use_save)
+    return session, note
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+def cmd_play(args) -> int:
+    if args.headless:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    session, note = _new_session(args, use_save=not args.headless and not args.fresh)
+    if note:
+        print(note)
+    load = None if args.no_model else interpreter_factory(args)
+    from garden import ui
+
+    hooks = {}
+    if args.voice != "off":
+        try:
+            from garden.speech import game_hooks
+
+            hooks = game_hooks(session, args)
+        except ImportError:
+            session.voice.message = "voice is not available in this build"
+    return ui.play(session, headless=args.headless, script=args.script, screenshot=args.screenshot,
+                   load_interpreter=load, max_seconds=args.max_seconds, **hooks)
+
+
+def cmd_console(args) -> int:
+    session, note = _new_session(args, use_save=args.save)
+    if not args.no_model:
+        session.interpreter = LazyInterpreter(interpreter_factory(args))
+    if args.json:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            turn = _safe_handle(session, line)
+            print(json.dumps({**turn.to_dict(), "board": session.garden.summary()}), flush=True)
+        return 0
+    if note:
+        print(note)
+    print("garden console - type a command, /help for help, Ctrl-D to quit.")
+    try:
+        import readline  # noqa: F401  (line editing and up/down history)
+    except ImportError:
+        pass
+    while True:
+        try:
+            line = input("garden> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        turn = _safe_handle(session, line)
+        print("\n".join(turn.lines()))
+        print(_board_text(session.garden))
+
+
+def _safe_handle(session, line: str):
+    """A model that fails to load is a message in the console, not a traceback."""
+    from garden.brain.models import ModelError
+    from garden.session import Turn
+
+    try:
+        return session.handle(line)
+    except ModelError as exc:
+        session.interpreter = None
+        session.interpreter_note = str(exc)
+        return Turn(input=line.strip(), source="typed", error=str(exc))
+
+
+def _board_text(garden) -> str:
+    width = 14
+    lines = []
+    for r, row in enumerate(garden.board(), 1):
+        cells = [f"{tools.plot_number(r, c, garden.cols)}:{cell}"[:width].ljust(width) for c, cell in enumerate(row, 1)]
+        lines.append("  " + " | ".join(cells))
+    basket = ", ".join(f"{k} {v}" for k, v in garden.basket.items()) or "empty"
+    order = garden.order
+    lines.append(f"  basket: {basket}   score: {garden.score}   order: {garden.order_progress}/{order['count']} {order['seed']}s")
+    return "\n".join(lines)
+
+
+def cmd_prompt(args) -> int:
+    from garden.brain import format as fg
+    from garden.brain import prompt as garden_prompt
+
+    if args.messages or args.tools:
+        try:
+            messages = json.loads(Path(args.messages).read_text()) if args.messages else []
+            tool_list = json.loads(Path(args.tools).read_text()) if args.tools else None
+        except (OSError, json.JSONDecodeError) as exc:
+            return _fail(f"could not read JSON: {exc}")
+        if isinstance(messages, dict):  # accept {"messages": [...], "tools": [...]} too
+            tool_list = tool_list or messages.get("tools")
+            messages = messages.get("messages", [])
+        sys.stdout.write(fg.render(messages, tool_list, add_generation_prompt=args.generation_prompt))
+        return 0
+    text = garden_prompt.render_prompt(args.rows, args.cols, [], args.utterance)
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from garden.brain.evaluate import run_eval
+    from garden.brain.models import ModelError
+
+    try:
+        return run_eval(args)
+    except ModelError as exc:
+        return _fail(str(exc))
+
+
+def cmd_train(args) -> int:
+    # training/ imports garden, never the reverse; this command is the one door into it.
+    try:
+        from training import train
+    except ImportError:
+        return _fail("the training code is not importable; run from a checkout of the repository (training/ folder).")
+    return train.main(args.train_args)
+
+
+def cmd_bench(args) -> int:
+    if args.what == "voice":
+        from garden.speech.bench import main as voice_bench
+
+        return voice_bench(args)
+    from garden.brain.bench import main as bench
+
+    return bench(args)
+
+
+def cmd_say(args) -> int:
+    from garden.speech.say import main as say
+
+    return say(args)
+
+
+def cmd_models(args) -> int:
+    from garden.brain import models
+
+    if args.action == "prepare":
+        try:
+            print(models.convert_embedded(progress=True))
+        except models.ModelError as exc:
+            return _fail(str(exc))
+        return 0
+    if args.action == "fetch":
+        if args.name != "vosk":
+            return _fail("only `garden models fetch vosk` downloads anything; the embedded model ships with garden.")
+        from garden.speech.fetch import fetch_vosk
+
+        return fetch_vosk()
+    ready = (models.embedded_dir() / "garden-base.json").exists()
+    print(f"base gemma3-270m (embedded): {'ready at ' + str(models.embedded_dir()) if ready else 'not prepared yet (first use converts it, ~1 min)'}")
+    print(f"base functiongemma: {models.FUNCTIONGEMMA_HUB_ID} from Hugging Face (needs network and the Gemma licence)")
+    adapter = models.DEFAULT_ADAPTER
+    if (adapter / "adapter_config.json").exists():
+        print(f"adapter: {adapter} (trained on {models.adapter_base_id(adapter) or 'unknown base'})")
+    else:
+        print(f"adapter: none at {adapter} (the model runs zero-shot; `garden train` makes one)")
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="garden", description="Grow a small garden by talking to it.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("play", help="open the game window")
+    _grid_options(p)
+    _model_options(p)
+    p.add_argument("--headless", action="store_true", help="no window (SDL dummy driver); for tests and demos")
+    p.add_argument("--script", help="run the lines of this file as console input")
+    p.add_argument("--screenshot", help="write the final frame to this PNG")
+    p.add_argument("--fresh", action="store_true", help="start a fresh garden instead of loading the save")
+    p.add_argument("--no-model", action="store_true", help="do not load the language model (/call only)")
+    p.add_argument("--max-seconds", type=float, default=None, help="quit after this many seconds")
+    p.add_argument("--voice", default="auto", choices=["auto", "vosk", "pocketsphinx", "off"], help="speech engine")
+    p.add_argument("--vosk-model", help="folder of a Vosk model")
+    p.add_argument("--input-device", help="microphone (name or index, see `python -m sounddevice`)")
+    p.add_argument("--listen", action="store_true", help="hands-free: listen continuously, act at end of speech")
+    p.add_argument("--open-vocabulary", action="store_true", help="do not restrict recognition to garden words")
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("console", help="the debug console in the terminal")
+    _grid_options(p)
+    _model_options(p)
+    p.add_argument("--json", action="store_true", help="read one command per stdin line, print one JSON object per line")
+    p.add_argument("--save", action="store_true", help="load and autosave your saved garden")
+    p.add_argument("--no-model", action="store_true", help="do not load the language model (/call only)")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("prompt", help="print the rendered FunctionGemma prompt")
+    _grid_options(p)
+    p.add_argument("--messages", help="Hugging Face messages JSON (a list, or {messages, tools})")
+    p.add_argument("--tools", help="Hugging Face tools JSON")
+    p.add_argument("--generation-prompt", action="store_true", help="append the open model turn")
+    p.add_argument("--utterance", default="plant sunflowers in the top row and water them")
+    p.set_defaults(func=cmd_prompt)
+
+    p = sub.add_parser("eval", help="exact-match accuracy on a cases file")
+    _model_options(p)
+    p.add_argument("--cases", default=str(DEFAULT_CASES), help="JSONL cases (default: the test split)")
+    p.add_argument("--json", action="store_true", help="last line: one JSON object with the scores")
+    p.add_argument("--limit", type=int, default=None, help="only the first N cases")
+    p.add_argument("--quiet", action="store_true", help="do not list failures")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train", help="train the garden adapter (see training/README)", add_help=False)
+    p.add_argument("train_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bench", help="measure inference speed (or `bench voice`)")
+    p.add_argument("what", nargs="?", default="model", choices=["model", "voice"])
+    _model_options(p)
+    p.add_argument("--cases", default=str(DEFAULT_CASES))
+    p.add_argument("--limit", type=int, default=None, help="only the first N cases")
+    p.add_argument("--modes", default=None, help="comma-separated modes to run")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("say", help="recognise a WAV file and run it on a fresh board")
+    p.add_argument("wav")
+    _grid_options(p)
+    _model_options(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--engine", choices=["vosk", "pocketsphinx"], default=None)
+    p.add_argument("--vosk-model", help="folder of a Vosk model")
+    p.add_argument("--open-vocabulary", action="store_true")
+    p.set_defaults(func=cmd_say)
+
+    p = sub.add_parser("models", help="list models; `models prepare`; `models fetch vosk`")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "prepare", "fetch"])
+    p.add_argument("name", nargs="?")
+    p.set_defaults(func=cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""One game session: a garden, its history, and the handling of one line of input.
+
+Both consoles (the Pygame window's and the terminal's) and the voice path send text here and
+get back a Turn that says everything that happened: what came in, what the model emitted, the
+calls, the engine's results, and how long each part took. The UI only renders Turns.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from garden import tools
+from garden.engine import Garden
+from garden.engine import save as saving
+
+HISTORY_KEPT = 2  # exchanges fed back to the model so follow-ups ("now water them") resolve
+MAX_INPUT_CHARS = 300  # longer input is refused with a clear reply, never sent to the model
+
+HELP = """Commands:
+  <anything else>       a garden command in plain English, e.g. "plant roses in the top row"
+  /call <call text>     run FunctionGemma call syntax, e.g.
+                        /call call:plant_seed{plots:[{col:1,row:1}],seed:<escape>rose<escape>}
+                        (quotes work for strings too: seed:"rose")
+  /help                 this help
+  /reset                start a fresh garden of the same size
+  /save, /load          save to / load from your data folder
+  /size R C             start a fresh R x C garden (2..6 each)"""
+
+
+@dataclass
+class Exchange:
+    """One finished command: what was said, the calls that ran and the engine's results."""
+
+    utterance: str
+    calls: list[dict]
+    results: list[dict]
+    reply: str | None = None
+
+
+@dataclass
+class Interpretation:
+    """What a brain made of an utterance."""
+
+    calls: list[dict]  # [{"name": ..., "arguments": {...}}]
+    text: str | None = None  # a short text reply when there is no call
+    raw: str = ""  # the model's output, exactly as generated
+    error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # ms per stage
+    stats: dict[str, Any] = field(default_factory=dict)  # tokens, forward passes...
+
+
+class Interpreter(Protocol):
+    description: str  # shown in the HUD, e.g. "gemma3-270m + garden-adapter (fast)"
+
+    def interpret(self, utterance: str, garden: Garden, history: list[Exchange]) -> Interpretation: ...
+
+
+@dataclass
+class VoiceState:
+    status: str = "idle"  # "idle", "listening" or "thinking"
+    engine: str | None = None  # e.g. "vosk" or "pocketsphinx"; None when voice is off
+    partial: str = ""  # the live transcript while listening
+    level: float = 0.0  # input level 0..1 for the meter
+    message: str | None = None  # e.g. "no microphone found; typed commands still work"
+
+
+@dataclass
+class Turn:
+    input: str
+    source: str  # "typed", "voice", "call" or "command"
+    calls: list[dict] = field(default_factory=list)
+    results: list[dict] = field(default_factory=list)
+    raw: str | None = None
+    reply: str | None = None
+    error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "source": self.source, "raw": self.raw, "calls": self.calls,
+                "results": self.results, "reply": self.reply, "error": self.error,
+                "timings_ms": {k: round(v, 1) for k, v in self.timings.items()}}
+
+    def lines(self) -> list[str]:
+        """The turn as log lines for a console."""
+        out = [f"> {self.input}"]
+        if self.raw:
+            out.append(f"  raw: {self.raw}")
+        for call, result in zip(self.calls, self.results):
+            out.append(f"  call: {describe_call(call)}")
+            out.append(f"    -> {result['status']}: {result['message']}")
+        if self.reply:
+            out.extend("  " + line for line in self.reply.splitlines())
+        if self.error:
+            out.append(f"  error: {self.error}")
+        if self.timings:
+            out.append("  time: " + ", ".join(f"{k} {v:.0f} ms" for k, v in self.timings.items()))
+        return out
+
+
+def describe_call(call: dict) -> str:
+    """A call in FunctionGemma-like syntax, readable in a HUD: plant_seed{seed:rose,plots:[r1c1,r1c2]}."""
+    args = call.get("arguments", {})
+    parts = []
+    for key in sorted(args):
+        value = args[key]
+        if key == "plots" and isinstance(value, list):
+            value = "[" + ",".join(f"r{p.get('row')}c{p.get('col')}" if isinstance(p, dict) else str(p) for p in value) + "]"
+        parts.append(f"{key}:{value}")
+    return f"{call.get('name')}{{{','.join(parts)}}}"
+
+
+class Session:
+    def __init__(self, garden: Garden | None = None, interpreter: Interpreter | None = None,
+                 save_path: Path | None = None, autosave: bool = False):
+        self.garden = garden or Garden()
+        self.interpreter = interpreter
+        self.interpreter_note = "no language model loaded: type /call ... or /help"
+        self.save_path = save_path
+        self.autosave = autosave
+        self.history: list[Exchange] = []
+        self.listeners: list[Callable[[Turn], None]] = []
+        # Voice state for the HUD; the speech package writes it, the UI only reads it.
+        self.voice = VoiceState()
+
+    # --- entry point ---------------------------------------------------------------------
+
+    def handle(self, line: str, source: str = "typed") -> Turn:
+        line = line.strip()
+        if line.startswith("/"):
+            turn = self._command(line)
+        else:
+            turn = self._natural(line, source)
+        for listener in self.listeners:
+            listener(turn)
+        return turn
+
+    def run_calls(self, calls: list[dict]) -> list[dict]:
+        """Apply calls in order; each gets a result even if an earlier one failed."""
+        return [self.garden.apply(c.get("name"), c.get("arguments")) for c in calls]
+
+    # --- natural language ----------------------------------------------------------------
+
+    def _natural(self, text: str, source: str) -> Turn:
+        turn = Turn(input=text, source=source)
+        if not text:
+            turn.reply = "Say or type a garden command, e.g. \"plant sunflowers in the top row\"."
+            return turn
+        if len(text) > MAX_INPUT_CHARS:
+            turn.reply = f"That is too long for one command ({len(text)} characters; the limit is {MAX_INPUT_CHARS}). Try one or two actions at a time."
+            return turn
+        if self.interpreter is None:
+            turn.reply = f"I can't understand plain language yet ({self.interpreter_note})."
+            return turn
+        t0 = time.perf_counter()
+        meaning = self.interpreter.interpret(text, self.garden, self.history[-HISTORY_KEPT:])
+        turn.timings.update(meaning.timings)
+        turn.timings.setdefault("interpret", (time.perf_counter() - t0) * 1000)
+        turn.raw, turn.calls, turn.error = meaning.raw, meaning.calls, meaning.error
+        turn.reply = meaning.text
+        self._execute(turn)
+        return turn
+
+    def _execute(self, turn: Turn) -> None:
+        t0 = time.perf_counter()
+        turn.results = self.run_calls(turn.calls)
+        turn.timings["engine"] = (time.perf_counter() - t0) * 1000
+        self.history.append(Exchange(turn.input, turn.calls, turn.results, turn.reply))
+        del self.history[:-HISTORY_KEPT]
+        if self.autosave and turn.calls:
+            self._save_quietly(turn)
+
+    def _save_quietly(self, turn: Turn) -> None:
+        try:
+            saving.save(self.garden, self.save_path)
+        except OSError as exc:
+            turn.error = f"Could not save the garden ({exc}); your last good save is untouched."
+
+    # --- slash commands ------------------------------------------------------------------
+
+    def _command(self, line: str) -> Turn:
+        word, _, rest = line.partition(" ")
+        turn = Turn(input=line, source="command")
+        handler = {
+            "/help": self._help, "/reset": self._reset, "/save": self._save, "/load": self._load,
+            "/size": self._size, "/call": self._call,
+        }.get(word.lower())
+        if handler is None:
+            turn.reply = f"Unknown command {word}. Type /help for the list."
+            return turn
+        handler(turn, rest.strip())
+        return turn
+
+    def _help(self, turn: Turn, rest: str) -> None:
+        turn.reply = HELP
+
+    def _reset(self, turn: Turn, rest: str) -> None:
+        self.garden = Garden(rows=self.garden.rows, cols=self.garden.cols)
+        self.history.clear()
+        turn.reply = f"Fresh {self.garden.rows}x{self.garden.cols} garden."
+
+    def _size(self, turn: Turn, rest: str) -> None:
+        parts = rest.replace("x", " ").split()
+        try:
+            rows, cols = (int(p) for p in parts)
+        except ValueError:
+            turn.reply = "Usage: /size R C, for example /size 4 4."
+            return
+        problem = tools.check_grid_size(rows, cols)
+        if problem:
+            turn.reply = problem
+            return
+        self.garden = Garden(rows=rows, cols=cols)
+        self.history.clear()
+        turn.reply = f"Fresh {rows}x{cols} garden."
+
+    def _save(self, turn: Turn, rest: str) -> None:
+        try:
+            turn.reply = f"Saved to {saving.save(self.garden, self.save_path)}."
+        except OSError as exc:
+            turn.error = f"Could not save ({exc}); your last good save is untouched."
+
+    def _load(self, turn: Turn, rest: str) -> None:
+        loaded = saving.load(self.save_path)
+        self.garden = loaded.garden
+        self.history.clear()
+        turn.reply = loaded.note or "No save yet; this is a fresh garden."
+
+    def _call(self, turn: Turn, rest: str) -> None:
+        from garden.brain.format import parse_call_text
+
+        turn.source = "call"
+        turn.raw = rest
+        if not rest:
+            turn.reply = "Usage: /call call:water_plots{plots:[{col:1,row:1}]}"
+            return
+        t0 = time.perf_counter()
+        parsed = parse_call_text(rest)
+        turn.timings["parse"] = (time.perf_counter() - t0) * 1000
+        if parsed.error:
+            turn.error = f"Could not parse the call: {parsed.error}"
+            return
+        if not parsed.calls:
+            turn.error = "No call found. Write it like call:water_plots{plots:[{col:1,row:1}]}."
+            return
+        turn.calls = [c.to_dict() for c in parsed.calls]
+        self._execute(turn)

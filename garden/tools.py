@@ -1,0 +1,147 @@
+"""The one definition of the garden's tools.
+
+Everything that talks about plant_seed / water_plots / harvest_plots derives from TOOLS below:
+the engine's dispatch and validation, the FunctionGemma prompt, the constrained decoder and the
+training data. Add a seed kind to SEEDS and all of them follow.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+SEEDS: tuple[str, ...] = ("sunflower", "daisy", "rose", "tulip")
+
+MIN_SIZE, MAX_SIZE = 2, 6
+DEFAULT_ROWS, DEFAULT_COLS = 3, 3
+
+_PLOTS = {
+    "type": "array",
+    "description": "Plots by row and column, counting from 1.",
+    "items": {
+        "type": "object",
+        "properties": {
+            "row": {"type": "integer", "description": "1 is the top row."},
+            "col": {"type": "integer", "description": "1 is the left column."},
+        },
+        "required": ["row", "col"],
+    },
+}
+
+
+def _tool(name: str, description: str, properties: dict, required: list[str]) -> dict:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": required},
+        },
+    }
+
+
+TOOLS: list[dict] = [
+    _tool(
+        "plant_seed",
+        "Plant one kind of seed in the given empty plots.",
+        {
+            "seed": {"type": "string", "enum": list(SEEDS), "description": "The kind of seed to plant."},
+            "plots": _PLOTS,
+        },
+        ["seed", "plots"],
+    ),
+    _tool("water_plots", "Water the given plots.", {"plots": _PLOTS}, ["plots"]),
+    _tool("harvest_plots", "Harvest the flowers in the given plots.", {"plots": _PLOTS}, ["plots"]),
+]
+
+TOOL_NAMES: tuple[str, ...] = tuple(t["function"]["name"] for t in TOOLS)
+
+
+def tools() -> list[dict]:
+    """A deep copy of TOOLS, safe for callers to modify."""
+    return copy.deepcopy(TOOLS)
+
+
+def tool_schema(name: str) -> dict | None:
+    for tool in TOOLS:
+        if tool["function"]["name"] == name:
+            return tool["function"]["parameters"]
+    return None
+
+
+def check_grid_size(rows: Any, cols: Any) -> str | None:
+    """None when rows x cols is a playable grid, else one sentence saying why not."""
+    for label, value in (("rows", rows), ("cols", cols)):
+        if not isinstance(value, int) or isinstance(value, bool) or not MIN_SIZE <= value <= MAX_SIZE:
+            return f"The garden must be between {MIN_SIZE}x{MIN_SIZE} and {MAX_SIZE}x{MAX_SIZE}; {label}={value!r} is not allowed."
+    return None
+
+
+# --- validation derived from the schema -------------------------------------------------------
+
+_JSON_TYPES = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+def _schema_errors(value: Any, schema: dict, where: str) -> list[str]:
+    kind = schema.get("type")
+    expected = _JSON_TYPES.get(kind)
+    # bool is a subclass of int in Python; JSON keeps them apart and so do we.
+    if expected is not None and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool))):
+        return [f"{where} must be {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not {type(value).__name__}"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{where} must be one of {', '.join(map(str, schema['enum']))}, not {value!r}"]
+    errors: list[str] = []
+    if kind == "object":
+        props = schema.get("properties", {})
+        for key in schema.get("required", []):
+            if key not in value:
+                errors.append(f"{where} is missing '{key}'")
+        for key, item in value.items():
+            if key not in props:
+                errors.append(f"{where} has an unknown field '{key}'")
+            else:
+                errors.extend(_schema_errors(item, props[key], f"{key}" if where == "arguments" else f"{where}.{key}"))
+    elif kind == "array":
+        if not value:
+            errors.append(f"{where} must not be empty")
+        for i, item in enumerate(value):
+            errors.extend(_schema_errors(item, schema.get("items", {}), f"{where}[{i}]"))
+    return errors
+
+
+def validate_arguments(name: Any, arguments: Any) -> list[str]:
+    """Schema errors for a call (empty list = well formed). Grid bounds are the engine's business,
+    reported per plot, because a half-right plot list should still be explained plot by plot."""
+    if not isinstance(name, str) or tool_schema(name) is None:
+        return [f"unknown tool {name!r}; the tools are {', '.join(TOOL_NAMES)}"]
+    if not isinstance(arguments, dict):
+        return [f"arguments must be an object, not {type(arguments).__name__}"]
+    return _schema_errors(arguments, tool_schema(name), "arguments")
+
+
+def validate_call(name: Any, arguments: Any, rows: int, cols: int) -> list[str]:
+    """All errors for a call on a rows x cols garden, grid bounds included. The constrained
+    decoder promises calls for which this returns []."""
+    errors = validate_arguments(name, arguments)
+    if errors:
+        return errors
+    for i, plot in enumerate(arguments["plots"]):
+        if not (1 <= plot["row"] <= rows and 1 <= plot["col"] <= cols):
+            errors.append(f"plots[{i}] (row {plot['row']}, col {plot['col']}) is outside the {rows}x{cols} garden")
+    return errors
+
+
+def plot_number(row: int, col: int, cols: int) -> int:
+    """Plots are numbered 1..rows*cols row by row from the top left."""
+    return (row - 1) * cols + col
+
+
+def plot_coords(number: int, cols: int) -> tuple[int, int]:
+    return (number - 1) // cols + 1, (number - 1) % cols + 1

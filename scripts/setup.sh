@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Set up .venv with everything garden needs. Safe to re-run: each step skips what is done.
+# Usage: scripts/setup.sh [--dev]     (--dev adds the test tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=.venv
+
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  echo "garden needs Python 3.10 or newer (found: $("$PY" --version 2>&1))." >&2; exit 1
+fi
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+pip() { "$VENV/bin/python" -m pip "$@"; }
+
+# torch: keep one that is already there; else a local CPU build if the machine has one (instant);
+# else the CPU wheel index. A bare `pip install torch` would pull a multi-GB CUDA build.
+if ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
+  if ! pip install -q --no-index torch==2.13.0 2>/dev/null; then
+    echo "Installing the CPU build of PyTorch from download.pytorch.org ..."
+    pip install -q torch --index-url https://download.pytorch.org/whl/cpu
+  fi
+fi
+
+extras=""
+[ "${1:-}" = "--dev" ] && extras="[dev]"
+pip install -q -e ".${extras}"
+
+# System libraries for voice: PortAudio (microphone), espeak-ng and PulseAudio (voice tests).
+missing=()
+ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || missing+=(libportaudio2)
+if [ "${1:-}" = "--dev" ]; then
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+  command -v pulseaudio >/dev/null || missing+=(pulseaudio)
+  command -v pactl >/dev/null || missing+=(pulseaudio-utils)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing system packages: ${missing[*]}"
+    (apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }) ||
+      echo "Could not install ${missing[*]}; voice will be off until they are installed." >&2
+  else
+    echo "Voice needs these system packages: ${missing[*]}. Install them with:" >&2
+    echo "  sudo apt-get install ${missing[*]}" >&2
+    echo "(The game works without them, with typed commands.)" >&2
+  fi
+fi

@@ -1,0 +1,112 @@
+"""The brain on real parts: the embedded base's tokenizer, a tiny random Gemma 3, the real model."""
+
+import pytest
+
+from garden import tools
+from garden.brain import format as fg
+from garden.brain import models
+from garden.brain.interpret import ModelInterpreter, looks_english
+from garden.engine import Garden
+from garden.session import Session
+
+
+@pytest.fixture(scope="session")
+def base_dir():
+    """The embedded base converted once (about a minute the first time, cached after)."""
+    return models.convert_embedded(progress=False)
+
+
+@pytest.fixture(scope="session")
+def tokenizer(base_dir):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(base_dir))
+
+
+@pytest.mark.slow
+def test_control_tokens_have_functiongemma_ids_on_the_embedded_base(tokenizer):
+    assert models.check_control_tokens(tokenizer) == []
+    text = fg.render_call("water_plots", {"plots": [{"row": 1, "col": 2}]})
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    assert ids[0] == 48 and ids[-1] == 49 and 52 not in ids
+    assert tokenizer.decode(ids) == text
+
+
+def _tiny_gemma(tokenizer, seed):
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    torch.manual_seed(seed)
+    config = Gemma3TextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=64,
+                              max_position_embeddings=2048)
+    return Gemma3ForCausalLM(config).eval()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rows,cols", [(2, 2), (3, 3), (5, 4), (6, 6)])
+def test_constrained_decoding_of_a_random_model_only_produces_valid_calls(tokenizer, rows, cols):
+    model = _tiny_gemma(tokenizer, seed=rows * 7 + cols)
+    loaded = models.LoadedModel(model, tokenizer, "tiny-random")
+    interpreter = ModelInterpreter(loaded, mode="fast", temperature=1.0, seed=rows + cols, allow_text=False,
+                                   max_new_tokens=90)
+    garden = Garden(rows=rows, cols=cols)
+    seen = set()
+    for i in range(12):
+        meaning = interpreter.interpret(f"do something nice {i}", garden, [])
+        assert meaning.error is None, meaning.raw
+        assert meaning.calls, meaning.raw
+        for call in meaning.calls:
+            assert tools.validate_call(call["name"], call["arguments"], rows, cols) == [], meaning.raw
+            seen.add(call["name"])
+    assert len(seen) >= 2  # sampling really explores the grammar
+
+
+@pytest.mark.slow
+def test_random_model_with_text_allowed_gives_calls_or_a_short_reply(tokenizer):
+    model = _tiny_gemma(tokenizer, seed=1)
+    interpreter = ModelInterpreter(models.LoadedModel(model, tokenizer, "tiny-random"), mode="plain", temperature=0)
+    meaning = interpreter.interpret("hello there", Garden(), [])
+    assert meaning.error is None
+    assert meaning.calls or meaning.text is not None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["cache", "subset"])
+def test_prefix_cache_and_logit_subset_do_not_change_greedy_output(tokenizer, mode):
+    """Exact levers: same tokens as plain generate even on a random model's near-ties.
+    (Jump-forward is checked against plain on the trained adapter in test_fast.py.)"""
+    model = _tiny_gemma(tokenizer, seed=3)
+    loaded = models.LoadedModel(model, tokenizer, "tiny-random")
+    lever = ModelInterpreter(loaded, mode=mode, allow_text=False, max_new_tokens=60)
+    plain = ModelInterpreter(loaded, mode="plain", allow_text=False, max_new_tokens=60)
+    for utterance in ["plant roses", "water plot 2", "harvest the top row"]:
+        assert lever.interpret(utterance, Garden(), []).raw == plain.interpret(utterance, Garden(), []).raw
+
+
+def test_non_english_and_empty_input_get_a_clear_reply_without_a_model():
+    assert looks_english("plant roses in the top row")
+    assert not looks_english("положи розы в верхний ряд")
+    assert not looks_english("在上面一排种玫瑰")
+
+
+@pytest.mark.slow
+def test_the_real_embedded_model_interprets_a_command_end_to_end():
+    """Loads the real Gemma 3 270M (with the garden adapter when installed) and runs a command
+    through the session into the engine."""
+    from garden.brain.interpret import load_interpreter
+
+    interpreter = load_interpreter(progress=False)
+    session = Session(Garden(), interpreter=interpreter)
+    turn = session.handle("plant sunflowers in the top row")
+    assert turn.error is None, turn.raw
+    assert turn.raw
+    for call in turn.calls:
+        assert tools.validate_call(call["name"], call["arguments"], 3, 3) == []
+    if interpreter.loaded.adapter:
+        assert [c["name"] for c in turn.calls] == ["plant_seed"]
+        assert turn.calls[0]["arguments"]["seed"] == "sunflower"
+        assert {(p["row"], p["col"]) for p in turn.calls[0]["arguments"]["plots"]} == {(1, 1), (1, 2), (1, 3)}
+        assert [p.plant for p in session.garden.plots[0]] == ["sunflower"] * 3
+    reply = session.handle("what's the capital of France?")
+    assert reply.error is None
