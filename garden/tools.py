@@ -57,6 +57,11 @@ TOOLS: list[dict] = [
 TOOL_NAMES: tuple[str, ...] = tuple(t["function"]["name"] for t in TOOLS)
 
 
+def plural(seed: str) -> str:
+    """daisy -> daisies, rose -> roses: for messages shown to the player."""
+    return seed[:-1] + "ies" if seed.endswith("y") and seed[-2:-1] not in "aeiou" else seed + "s"
+
+
 def tools() -> list[dict]:
     """A deep copy of TOOLS, safe for callers to modify."""
     return copy.deepcopy(TOOLS)

@@ -84,7 +84,7 @@ class Garden:
             unlock = next((u for u in rules.UNLOCKS if u["seed"] == arguments["seed"]), None)
             how = f" Harvest {unlock['harvested']} flowers to unlock them." if unlock else ""
             return {"tool": name, "status": "refused", "plots": [],
-                    "message": f"{arguments['seed'].capitalize()}s are still locked.{how}"}
+                    "message": f"{tools.plural(arguments['seed']).capitalize()} are still locked.{how}"}
         act = {"plant_seed": self._plant, "water_plots": self._water, "harvest_plots": self._harvest}[name]
         entries, seen = [], set()
         for spot in arguments["plots"]:
@@ -149,13 +149,13 @@ class Garden:
             if unlock["seed"] not in self.unlocked and self.harvested >= unlock["harvested"]:
                 self.unlocked.append(unlock["seed"])
                 events.append(unlock["message"])
-        while self.order_progress >= self.order["count"]:
+        if self.order_progress >= self.order["count"]:
             done = self.order
             self.score += done["bonus"]
-            self.order_progress -= done["count"]
+            self.order_progress = 0  # extra flowers do not count towards the next order
             self.order_index += 1
-            events.append(f"Order done: {done['count']} {done['seed']}s (+{done['bonus']} bonus). "
-                          f"Next: {self.order['count']} {self.order['seed']}s.")
+            events.append(f"Order done: {done['count']} {tools.plural(done['seed'])} (+{done['bonus']} bonus). "
+                          f"Next: {self.order['count']} {tools.plural(self.order['seed'])}.")
         return events
 
     # --- saving --------------------------------------------------------------------------
