@@ -83,19 +83,16 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
 # --- data ------------------------------------------------------------------------------------
 
 def ensure_data(cfg: Config) -> tuple[list[dict], list[dict]]:
-    """Generated train/val cases (made on first use, deterministic) plus hand-written ones."""
+    """Generate train/val (deterministic for the seed; a few seconds) with the hand-written cases
+    in training/data/*.jsonl mixed in, so phrases a player adds there are always trained on."""
     from garden.brain.cases import load_cases
     from training import generate
 
     data = Path(cfg.data_dir)
-    if not (data / "train.jsonl").exists() or not (data / "val.jsonl").exists():
-        print(f"Generating training data into {data} ...", file=sys.stderr)
-        generate.main(["--out", str(data), "--seed", str(cfg.seed)])
-    train = load_cases(data / "train.jsonl")
-    hand = sorted(p for p in (REPO / "training" / "data").glob("*.jsonl") if p.name != "test.jsonl")
-    for path in hand:
-        train += load_cases(path)
-    return train, load_cases(data / "val.jsonl")
+    print(f"Generating training data into {data} ...", file=sys.stderr)
+    if generate.main(["--out", str(data), "--seed", str(cfg.seed)]) != 0:
+        raise SystemExit("garden train: the training data could not be generated (see the message above).")
+    return load_cases(data / "train.jsonl"), load_cases(data / "val.jsonl")
 
 
 def data_hash(cases: list[dict]) -> str:

@@ -107,6 +107,12 @@ class ModelInterpreter:
 
     # --- decoding ------------------------------------------------------------------------
 
+    def warm_up(self, rows: int = 3, cols: int = 3) -> None:
+        """Build the grammar and the developer-turn cache for a grid size before the first command."""
+        self.token_grammar(rows, cols)
+        if self.mode in ("fast", "cache"):
+            self.prefix_cache(rows, cols)
+
     def token_grammar(self, rows: int, cols: int) -> TokenGrammar:
         key = (rows, cols)
         if key not in self._grammars:
@@ -224,7 +230,24 @@ class ModelInterpreter:
         return DecodeResult(out, forward_passes=passes, forced_tokens=forced_count)
 
 
-def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", progress: bool = True):
+def set_precision(model, precision: str):
+    """fp32 as loaded; bf16 halves memory and uses the CPU's bfloat16 units; int8 quantises the
+    decoder's linear layers dynamically (the tied embedding / output matrix stays as it is)."""
+    import torch
+
+    if precision == "fp32":
+        return model
+    if precision == "bf16":
+        return model.to(torch.bfloat16)
+    if precision == "int8":
+        layers = inner_model(model).layers
+        torch.ao.quantization.quantize_dynamic(layers, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        return model
+    raise ValueError(f"unknown precision {precision!r} (fp32, bf16 or int8)")
+
+
+def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", precision: str = "fp32",
+                     progress: bool = True):
     """Load a model and wrap it; raises models.ModelError with a clear message on user errors."""
     import torch
 
@@ -232,4 +255,7 @@ def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     loaded = models.load(base=base, adapter=adapter, progress=progress)
-    return ModelInterpreter(loaded, mode=mode)
+    loaded.model = set_precision(loaded.model, precision)
+    interpreter = ModelInterpreter(loaded, mode=mode)
+    interpreter.description += f" {precision}" if precision != "fp32" else ""
+    return interpreter

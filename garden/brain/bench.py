@@ -1,0 +1,126 @@
+"""`garden bench`: latency of typed command -> executed calls, per decoding mode, in one run.
+
+Each mode runs in its own worker process, so its peak resident memory and start-up time are its
+own; the speed-up column compares every mode with the plain path measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+# mode name -> (decoding path, weight precision)
+MODES = {
+    "plain": ("plain", "fp32"),
+    "cache": ("cache", "fp32"),
+    "jump": ("jump", "fp32"),
+    "subset": ("subset", "fp32"),
+    "fast-fp32": ("fast", "fp32"),
+    "fast": ("fast", "bf16"),
+    "fast-int8": ("fast", "int8"),
+}
+DEFAULT_MODE = "fast"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), Python {platform.python_version()}"
+
+
+def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) -> dict:
+    """Load, warm up, run every case through Session-equivalent interpret + engine; report."""
+    t0 = time.perf_counter()
+    from garden.brain.cases import calls_match, load_cases, replay
+    from garden.brain.evaluate import percentile
+    from garden.brain.interpret import load_interpreter
+
+    path, precision = MODES[mode]
+    interpreter = load_interpreter(base=base, adapter=adapter, mode=path, precision=precision, progress=False)
+    cases = load_cases(cases_path)[:limit]
+    from garden.brain.cases import grid_of
+
+    interpreter.warm_up(3, 3)  # "ready": model loaded and the default grid's developer turn cached
+    ready_s = time.perf_counter() - t0
+    for rows, cols in sorted({grid_of(c) for c in cases}):
+        interpreter.warm_up(rows, cols)
+    latencies, passes, tokens, right = [], [], [], 0
+    for case in cases:
+        garden, history = replay(case)
+        start = time.perf_counter()
+        meaning = interpreter.interpret(case["utterance"], garden, history)
+        for call in meaning.calls:  # "executed calls": the engine's work is part of the latency
+            garden.apply(call["name"], call["arguments"])
+        latencies.append((time.perf_counter() - start) * 1000)
+        passes.append(meaning.stats.get("forward_passes", 0))
+        tokens.append(meaning.stats.get("new_tokens", 0))
+        right += calls_match(case["calls"], meaning.calls)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    n = max(1, len(cases))
+    return {"mode": mode, "path": path, "precision": precision, "n": len(cases),
+            "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+            "forward_passes": round(sum(passes) / n, 2), "tokens": round(sum(tokens) / n, 2),
+            "peak_rss_mb": round(peak_kb / 1024, 1), "exact_match": round(right / n, 4),
+            "ready_s": round(ready_s, 2)}
+
+
+def main(args) -> int:
+    modes = args.modes.split(",") if args.modes else list(MODES)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        print(f"garden bench: unknown mode(s) {', '.join(unknown)}; choose from {', '.join(MODES)}", file=sys.stderr)
+        return 2
+    if "plain" not in modes:
+        modes.insert(0, "plain")  # the baseline every speed-up is measured against
+    adapter = None if args.no_adapter else args.adapter
+    rows = []
+    for mode in modes:
+        print(f"bench: {mode} ...", file=sys.stderr, flush=True)
+        cmd = [sys.executable, "-m", "garden.brain.bench", "--worker", mode, "--cases", args.cases,
+               "--base", args.base, "--adapter", json.dumps(adapter)] + (["--limit", str(args.limit)] if args.limit else [])
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(f"bench: mode {mode} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            return 1
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    plain = next(r for r in rows if r["mode"] == "plain")
+    for r in rows:
+        r["speedup"] = round(plain["p50_ms"] / r["p50_ms"], 2) if r["p50_ms"] else None
+    print(f"machine: {machine()}")
+    print(f"cases: {args.cases} ({rows[0]['n']})")
+    header = f"{'mode':<10} {'path':<7} {'weights':<7} {'p50 ms':>8} {'p95 ms':>8} {'passes':>7} {'tokens':>7} {'peak MB':>8} {'exact':>6} {'ready s':>7} {'speedup':>8}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['mode']:<10} {r['path']:<7} {r['precision']:<7} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
+              f"{r['forward_passes']:>7.1f} {r['tokens']:>7.1f} {r['peak_rss_mb']:>8.0f} {r['exact_match']:>6.3f} "
+              f"{r['ready_s']:>7.1f} {r['speedup']:>7.2f}x")
+    if args.json:
+        print(json.dumps({"default": DEFAULT_MODE, "machine": machine(), "modes": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    import argparse
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--worker", required=True)
+    p.add_argument("--cases", required=True)
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--base", default="gemma3-270m")
+    p.add_argument("--adapter", default='"default"')
+    a = p.parse_args()
+    print(json.dumps(worker(a.worker, a.cases, a.limit, a.base, json.loads(a.adapter))))

@@ -1,0 +1,228 @@
+"""The garden's spoken vocabulary, in one place.
+
+Two things are built from these tables and must agree: the training data (training/generate.py
+writes sentences out of these words) and the speech recogniser's phrase list (a recogniser limited
+to speech_phrases() can hear every word the model was trained on). Seed names come from
+garden.tools.SEEDS, so a new seed kind is spoken with its name and a regular plural without any
+change here. This module holds words only: which phrasings are held out for testing, and how
+sentences are put together, is the generator's business.
+"""
+
+from __future__ import annotations
+
+import re
+
+from garden import tools
+
+# --- actions ---------------------------------------------------------------------------------
+
+# Single verbs per tool, the plain one first. "put" and "pick" mean planting or harvesting only
+# with the right object; "put water on ..." is watering, so the model learns to read the object.
+VERBS: dict[str, tuple[str, ...]] = {
+    "plant_seed": ("plant", "sow", "put", "grow", "seed", "place", "pop", "stick"),
+    "water_plots": ("water", "sprinkle", "soak", "spray", "wet", "drench", "hydrate", "douse"),
+    "harvest_plots": ("harvest", "pick", "collect", "gather", "cut", "reap", "pluck"),
+}
+# Verbs that take the plots as their object and the seed after "with": "fill the top row with roses".
+FILL_VERBS: tuple[str, ...] = ("fill", "plant", "sow", "cover")
+
+# Whole ways to say an action, the plainest first. Slots: {verb} one of VERBS, {fill} one of
+# FILL_VERBS, {np} the plots as an object ("the top row"), {where} the plots as a place ("in the top
+# row", "everywhere"), {seed} the seed ("roses", "a daisy").
+ACTION_PHRASES: dict[str, tuple[str, ...]] = {
+    "plant_seed": ("{verb} {seed} {where}", "{where}, {verb} {seed}", "{fill} {np} with {seed}", "{seed} {where}",
+                   "i want {seed} {where}", "let's have {seed} {where}", "i'd like {seed} {where}",
+                   "how about {seed} {where}", "get some {seed} going {where}", "{np} should get {seed}"),
+    "water_plots": ("{verb} {np}", "give {np} a drink", "give {np} some water", "sprinkle water on {np}",
+                    "put water on {np}", "pour some water over {np}", "give {np} a good soak",
+                    "{np} could use a drink"),
+    "harvest_plots": ("{verb} {np}", "{verb} the flowers in {np}", "{verb} the flowers from {np}",
+                      "{verb} the blooms in {np}", "bring in the flowers from {np}",
+                      "{verb} whatever is growing in {np}"),
+}
+
+# --- seeds -----------------------------------------------------------------------------------
+
+# Extra written names for the kinds we know; a new kind simply has none.
+SEED_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "rose": ("rose bushes",),
+    "tulip": ("tulip bulbs",),
+}
+
+# Plants the player may ask for that the game does not have; the recogniser should hear them
+# as themselves ("tree", not "three") so the model can say it cannot plant them.
+OTHER_PLANTS: tuple[str, ...] = ("tree", "oak tree", "cactus", "carrot", "potato", "tomato", "pumpkin",
+                                 "lettuce", "apple tree", "grass", "weed", "mushroom", "orchid", "lily")
+
+# --- numbers ---------------------------------------------------------------------------------
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ORDINAL_ONES = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+                 "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth").split()
+
+
+def number_word(n: int) -> str:
+    """0..99 as spoken: 5 -> "five", 36 -> "thirty six" (no hyphen: recognisers output words)."""
+    if not 0 <= n <= 99:
+        raise ValueError(f"number_word covers 0..99, not {n}")
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + (f" {_ONES[ones]}" if ones else "")
+
+
+def ordinal_word(n: int) -> str:
+    """1..99 as an ordinal: 5 -> "fifth", 20 -> "twentieth", 32 -> "thirty second"."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"ordinal_word covers 1..99, not {n}")
+    if n < 20:
+        return _ORDINAL_ONES[n]
+    tens, ones = divmod(n, 10)
+    if ones == 0:
+        return _TENS[tens][:-1] + "ieth"  # twenty -> twentieth
+    return f"{_TENS[tens]} {_ORDINAL_ONES[ones]}"
+
+
+def ordinal_suffix(n: int) -> str:
+    """Written ordinals: 1st, 2nd, 3rd, 11th, 22nd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# --- places ----------------------------------------------------------------------------------
+
+PLOT_NOUNS: tuple[str, ...] = ("plot", "square", "spot", "patch", "tile", "cell", "bed")
+ROW_WORDS: tuple[str, ...] = ("row", "rows", "line")
+COLUMN_WORDS: tuple[str, ...] = ("column", "columns", "col", "cols")
+POSITIONS: tuple[str, ...] = (
+    "top", "bottom", "middle", "centre", "center", "central", "left", "right", "left-hand", "right-hand",
+    "leftmost", "rightmost", "uppermost", "lowest", "upper", "lower", "last", "corner", "corners", "diagonal",
+    "diagonals", "anti diagonal", "main diagonal", "side", "sides", "edge", "edges", "border", "rim", "ring",
+    "outer", "outside", "inner", "inside", "interior", "half", "end", "very", "dead")
+QUANTIFIERS: tuple[str, ...] = (
+    "whole", "entire", "full", "every", "everything", "everywhere", "all", "each", "both", "lot", "rest",
+    "remaining", "other", "others", "else", "single", "except", "except for", "but", "apart from", "other than",
+    "excluding", "save", "only", "just", "number", "numbers", "numbered", "no")
+
+# --- talking ---------------------------------------------------------------------------------
+
+FILLERS: tuple[str, ...] = (
+    "um", "uh", "er", "erm", "hmm", "so", "okay", "ok", "alright", "well", "right so", "hey garden", "please",
+    "thanks", "thank you", "cheers", "could you", "can you", "would you", "will you", "i want to",
+    "i'd like to", "i'd like you to", "let's", "go ahead and", "kindly", "for me", "now", "just", "then",
+    "next", "also", "and", "maybe")
+
+# Words that hold commands together: articles, prepositions, pronouns, sequencing and follow-ups.
+GLUE: tuple[str, ...] = (
+    "the", "a", "an", "of", "in", "into", "on", "at", "to", "from", "through", "thru", "up", "until", "with",
+    "along", "across", "down", "over", "around", "throughout", "between", "by", "going", "hand", "shape", "x",
+    "and", "then", "first", "after", "that", "afterwards", "finally", "plus", "too", "as", "well", "once",
+    "more", "time", "again", "same", "thing", "do", "it", "them", "they", "those", "these", "ones", "one",
+    "there", "their", "place", "instead", "this", "likewise", "repeat", "another", "round", "make", "try",
+    "some", "few", "good", "drink", "water", "flowers", "blooms", "whatever", "is", "growing", "garden",
+    "should", "get", "could", "use", "have", "want", "like", "i", "you", "me", "my", "wait", "also",
+    "start", "bring", "pour", "give", "seeds", "seed", "bulbs", "bushes", "plants", "if", "can", "for", "within",
+    "not", "something")
+
+# Small talk and questions the player may say to the garden (answered in words, no call).
+CHAT: tuple[str, ...] = (
+    "hello", "hi", "hey", "there", "good", "morning", "evening", "night", "afternoon", "how", "are", "you",
+    "what", "whats", "what's", "can", "do", "does", "did", "is", "isn't", "my", "score", "help", "bye",
+    "see", "later", "nice", "lovely", "great", "cool", "love", "thanks", "up", "which", "when", "where", "why",
+    "who", "long", "take", "ready", "yet", "need", "needs", "many", "watering", "work", "grow", "bloom", "next",
+    "doing", "yes", "no", "ok", "sell", "buy", "dig", "weed", "prune", "move", "undo", "remove", "mow", "lawn",
+    "fertilise", "fertilize", "feed", "trim", "name", "sing", "song", "joke", "tell", "weather", "today",
+    "watered", "you're", "build", "fence")
+
+# What speech recognisers write instead of the word that was said: homophones and split compounds.
+# Keyed by the intended word; the generator swaps these into speech-style transcripts.
+HOMOPHONES: dict[str, tuple[str, ...]] = {
+    "row": ("roe", "rho"),
+    "rows": ("roes",),
+    "one": ("won",),
+    "two": ("to", "too"),
+    "four": ("for",),
+    "eight": ("ate",),
+    "fourth": ("forth",),
+    "sow": ("so", "sew"),
+    "whole": ("hole",),
+    "right": ("write",),
+    "plots": ("plot's",),
+    "sunflower": ("sun flower",),
+    "sunflowers": ("sun flowers",),
+    "daisies": ("daisy's", "daisys"),
+    "tulip": ("tu lip",),
+    "tulips": ("tu lips",),
+}
+
+
+# --- derived ---------------------------------------------------------------------------------
+
+
+# Only for words the regular rule gets wrong; seed kinds normally need no entry here.
+IRREGULAR_PLURALS: dict[str, str] = {"cactus": "cacti", "potato": "potatoes", "tomato": "tomatoes",
+                                     "grass": "grass", "lettuce": "lettuce"}
+
+
+def plural(word: str) -> str:
+    """The English plural: daisy -> daisies, patch -> patches, rose -> roses, potato -> potatoes."""
+    if word in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[word]
+    if " " in word:  # "oak tree" -> "oak trees"
+        head, last = word.rsplit(" ", 1)
+        return f"{head} {plural(last)}"
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    return word + "s"
+
+
+def article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def seed_names(kind: str) -> tuple[str, str]:
+    """(singular, plural) for a seed kind, e.g. ("daisy", "daisies")."""
+    return kind, plural(kind)
+
+
+def seed_synonyms(kind: str) -> tuple[str, ...]:
+    return SEED_SYNONYMS.get(kind, ())
+
+
+def other_plants() -> tuple[str, ...]:
+    """Plants the game does not grow (anything that became a seed kind drops out)."""
+    return tuple(p for p in OTHER_PLANTS if p not in tools.SEEDS)
+
+
+def largest_plot_number() -> int:
+    return tools.MAX_SIZE * tools.MAX_SIZE
+
+
+def _words(phrase: str) -> list[str]:
+    """Recogniser words of a phrase, slots left out: lowercase letters only ("daisy's" -> "daisys",
+    "left-hand" -> "left hand")."""
+    return re.sub(r"[^a-z ]", "", re.sub(r"\{\w+\}", " ", phrase.lower()).replace("-", " ")).split()
+
+
+def speech_phrases() -> list[str]:
+    """Every single word the garden language uses, lowercase, without punctuation, sorted: the
+    vocabulary for a speech recogniser's grammar. Covers every number and ordinal up to the
+    largest garden's plot count and every seed kind in garden.tools.SEEDS."""
+    phrases: list[str] = []
+    for table in (VERBS, ACTION_PHRASES):
+        for group in table.values():
+            phrases += group
+    phrases += FILL_VERBS
+    for kind in tools.SEEDS:
+        phrases += [*seed_names(kind), *seed_synonyms(kind)]
+    top = largest_plot_number()
+    phrases += [number_word(n) for n in range(top + 1)] + [ordinal_word(n) for n in range(1, top + 1)]
+    phrases += [*OTHER_PLANTS, *PLOT_NOUNS, *map(plural, PLOT_NOUNS), *ROW_WORDS, *COLUMN_WORDS]
+    phrases += [*POSITIONS, *QUANTIFIERS, *FILLERS, *GLUE, *CHAT]
+    for word, heard in HOMOPHONES.items():
+        phrases += [word, *heard]
+    return sorted({w for phrase in phrases for w in _words(phrase)})

@@ -1,0 +1,91 @@
+"""The `garden` command as a player or a developer runs it (real subprocesses)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_format import EXPECTED_SEARCH, EXPECTED_WEATHER, REFERENCE_SEARCH, REFERENCE_WEATHER
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def garden(*args, stdin=None, env=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "garden.cli", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("reference,expected", [(REFERENCE_WEATHER, EXPECTED_WEATHER), (REFERENCE_SEARCH, EXPECTED_SEARCH)])
+def test_garden_prompt_renders_the_official_references_byte_for_byte(tmp_path, reference, expected):
+    messages, tools = tmp_path / "messages.json", tmp_path / "tools.json"
+    messages.write_text(json.dumps(reference["messages"]))
+    tools.write_text(json.dumps(reference["tools"]))
+    proc = garden("prompt", "--messages", str(messages), "--tools", str(tools))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == expected
+
+
+def test_garden_prompt_shows_the_garden_developer_turn_and_an_open_model_turn():
+    proc = garden("prompt", "--rows", "4", "--cols", "5", "--utterance", "water plot 7")
+    assert proc.returncode == 0
+    assert "4 rows and 5 columns" in proc.stdout
+    assert proc.stdout.count("<start_function_declaration>") == 3
+    assert proc.stdout.endswith("<start_of_turn>user\nwater plot 7<end_of_turn>\n<start_of_turn>model\n")
+
+
+CALLS = [
+    "/call call:plant_seed{plots:[{col:1,row:1},{col:2,row:1}],seed:<escape>rose<escape>}",
+    "/call call:water_plots{plots:[{col:1,row:1},{col:2,row:1}]}",
+    '/call water_plots{plots:[{col:1,row:1},{col:2,row:1}]}',
+    "/call call:harvest_plots{plots:[{col:1,row:1}]}",
+    '/call call:plant_seed{plots:[{col:3,row:3}],seed:"daisy"}',
+    "/call call:plant_seed{plots:[{col:3,row:3",
+]
+
+
+def test_console_json_runs_calls_and_prints_the_board_per_line():
+    proc = garden("console", "--json", "--no-model", stdin="\n".join(CALLS) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == len(CALLS)
+    assert [line["input"] for line in lines] == CALLS
+    assert lines[0]["calls"] == [{"name": "plant_seed", "arguments": {
+        "plots": [{"col": 1, "row": 1}, {"col": 2, "row": 1}], "seed": "rose"}}]
+    assert lines[0]["results"][0]["status"] == "ok"
+    board = lines[-1]["board"]
+    assert board["basket"] == {"rose": 1}
+    assert board["board"][0] == ["empty", "rose bloom", "empty"]
+    assert board["board"][2][2] == "daisy seed"
+    assert "position" in lines[-1]["error"]  # the unclosed call is explained, not executed
+
+
+def test_console_json_without_a_model_explains_natural_language_politely():
+    proc = garden("console", "--json", "--no-model", stdin="plant roses everywhere\n/size 9 9\n/size 4 4\n")
+    first, size_bad, size_ok = (json.loads(line) for line in proc.stdout.splitlines())
+    assert first["calls"] == [] and "plain language" in first["reply"]
+    assert "between" in size_bad["reply"]
+    assert size_ok["board"]["rows"] == 4
+
+
+def test_headless_play_runs_a_script_and_writes_the_screenshot(tmp_path):
+    script = tmp_path / "script.txt"
+    script.write_text("\n".join(CALLS[:4]) + "\n")
+    shot = tmp_path / "shot.png"
+    proc = garden("play", "--headless", "--no-model", "--script", str(script), "--screenshot", str(shot),
+                  env={"SDL_VIDEODRIVER": "dummy"})
+    assert proc.returncode == 0, proc.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "harvested" in proc.stdout
+
+
+def test_a_bad_grid_size_is_one_clear_sentence():
+    proc = garden("console", "--rows", "9", "--json", "--no-model", stdin="")
+    assert proc.returncode == 2 and "between 2x2 and 6x6" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_eval_with_a_missing_cases_file_is_a_clear_error(tmp_path):
+    proc = garden("eval", "--cases", str(tmp_path / "nope.jsonl"))
+    assert proc.returncode == 2 and "No cases file" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,232 @@
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from garden import language, tools
+from garden.brain.cases import check_case, load_cases, replay
+from training import generate as gen
+
+TEST_PER_CATEGORY = 20
+
+
+@pytest.fixture(scope="module")
+def splits():
+    """Small splits without hand-written cases: big enough to touch every pool, quick to make."""
+    return gen.build_splits(train=2500, val=60, test=TEST_PER_CATEGORY * len(gen.CATEGORIES), seed=7)
+
+
+def all_cases(splits):
+    return [c for cases in splits.values() for c in cases]
+
+
+def flat(text: str) -> str:
+    """Text as a recogniser writes it: lowercase words, no punctuation."""
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9' ]", " ", text.lower().replace("-", " ")))
+
+
+# What a transcript may put inside a phrasing: fillers, stutters, and unambiguous mishearings.
+MISHEARD = {"roe": "row", "rho": "row", "roes": "rows", "plot's": "plots", "forth": "fourth"}
+
+
+def normal(text: str) -> str:
+    words = [MISHEARD.get(w, w) for w in flat(text).split() if w not in ("um", "uh", "er")]
+    return " ".join(w for i, w in enumerate(words) if i == 0 or w != words[i - 1])
+
+
+def says(phrasing: re.Pattern, text: str) -> bool:
+    return bool(phrasing.search(flat(text)) or phrasing.search(normal(text)))
+
+
+def heard(*words: str) -> list[str]:
+    """Words and what a recogniser may write for them."""
+    return [h for w in words for h in (w, *language.HOMOPHONES.get(w, ()))]
+
+
+def one_of(words) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+NUMBER = one_of(heard(*map(language.number_word, range(100)), *map(language.ordinal_word, range(1, 100)))
+                + [str(n) for n in range(100)] + [language.ordinal_suffix(n) for n in range(1, 100)])
+POSITION = one_of(flat(w).strip() for w in language.POSITIONS + ("first", "top", "upper"))
+SLOTS = {
+    **dict.fromkeys(("n", "r", "c", "a", "b", "o", "ro", "co"), NUMBER),
+    "plot": one_of(language.PLOT_NOUNS), "plots": one_of(heard(*map(language.plural, language.PLOT_NOUNS))),
+    "verb": one_of(heard(*[w for verbs in language.VERBS.values() for w in verbs])), "fill": r"[a-z]+",
+    **dict.fromkeys(("pos", "side", "v", "h", "p1", "p2"), POSITION),
+    "line": one_of(heard("row", "column")), "lines": one_of(heard("rows", "columns")),
+    **dict.fromkeys(("s", "p", "an"), r"[a-z']+"),
+}
+NOUN_POOLS = ("plot noun", "other plant")  # their held-out words are held out in the plural too
+
+
+def pattern(phrasing: str) -> re.Pattern:
+    """A held-out phrasing as a regex over normalised text; other slots match any words."""
+    parts = [part for part in re.split(r"(\{\w+\})", phrasing) if part]
+    texts = [part if part.startswith("{") else flat(part) for part in parts]
+    texts[0], texts[-1] = texts[0].lstrip(), texts[-1].rstrip()  # "what's up?" ends at "up"
+    body = "".join(SLOTS.get(t[1:-1], ".+?") if t.startswith("{") else re.escape(t) for t in texts)
+    return re.compile(r"(?<![a-z0-9'])" + body + r"(?![a-z0-9'])")
+
+
+def held_out_patterns() -> dict[str, re.Pattern]:
+    found = {}
+    for name, pool in gen.POOLS.items():
+        for phrasing in pool.held_out:
+            found[phrasing] = pattern(phrasing)
+            if name in NOUN_POOLS:
+                found[language.plural(phrasing)] = pattern(language.plural(phrasing))
+    return found
+
+
+def utterances(cases):
+    for case in cases:
+        yield case["utterance"]
+        for past in case.get("history", []):
+            yield past["utterance"]
+
+
+def test_every_generated_case_is_a_valid_eval_case_with_valid_calls(splits):
+    for case in all_cases(splits):
+        assert check_case(case) is None, case
+        assert gen.problems(case) == [], case
+        rows, cols = case["grid"]["rows"], case["grid"]["cols"]
+        for call in case["calls"] + [c for h in case.get("history", []) for c in h["calls"]]:
+            assert tools.validate_call(call["name"], call["arguments"], rows, cols) == []
+        replay(case)  # the engine accepts the history
+
+
+def test_plots_in_calls_are_unique_and_in_reading_order(splits):
+    for case in all_cases(splits):
+        for call in case["calls"]:
+            spots = [(p["row"], p["col"]) for p in call["arguments"]["plots"]]
+            assert spots and spots == sorted(set(spots)), case
+
+
+def test_utterances_are_short_and_history_holds_at_most_two_exchanges(splits):
+    for case in all_cases(splits):
+        assert 1 <= len(case["utterance"].split()) <= gen.MAX_WORDS, case["utterance"]
+        assert len(case.get("history", [])) <= 2
+
+
+def test_no_call_cases_carry_a_friendly_reply(splits):
+    no_calls = [c for c in all_cases(splits) if not c["calls"]]
+    assert no_calls
+    assert all(c["reply"].endswith((".", "!", "?")) for c in no_calls)
+
+
+def test_the_same_seed_makes_the_same_cases_and_another_seed_does_not():
+    assert gen.generate("train", 150, seed=1) == gen.generate("train", 150, seed=1)
+    assert gen.generate("test", 60, seed=1) == gen.generate("test", 60, seed=1)
+    assert gen.generate("train", 150, seed=1) != gen.generate("train", 150, seed=2)
+
+
+def test_every_category_is_covered_and_the_test_split_is_balanced(splits):
+    counts = Counter(c["category"] for c in splits["test"])
+    assert set(counts) == set(gen.CATEGORIES)
+    assert min(counts.values()) >= TEST_PER_CATEGORY
+    assert set(Counter(c["category"] for c in splits["train"])) == set(gen.CATEGORIES)
+
+
+def test_the_test_split_never_repeats_a_training_utterance(splits):
+    train = {flat(u) for u in utterances(splits["train"])}
+    assert not [c["utterance"] for c in splits["test"] if flat(c["utterance"]) in train]
+
+
+def test_held_out_phrasings_never_reach_training(splits):
+    patterns = held_out_patterns()
+    assert len(patterns) > 100
+    anything = re.compile("|".join(f"(?:{p.pattern})" for p in patterns.values()))  # one pass, then name the leak
+    suspects = [u for u in utterances(splits["train"] + splits["val"]) if says(anything, u)]
+    leaks = {(phrasing, u) for u in suspects for phrasing, p in patterns.items() if says(p, u)}
+    assert not leaks, sorted(leaks)[:10]
+
+
+def test_every_test_utterance_says_something_training_never_saw(splits):
+    patterns = held_out_patterns().values()
+    plain = [c["utterance"] for c in splits["test"] if not any(says(p, c["utterance"]) for p in patterns)]
+    assert not plain, plain[:10]
+
+
+def test_held_out_phrasings_are_really_used_by_the_test_split():
+    test = [c["utterance"] for c in gen.generate("test", 1100, seed=0)]
+    unused = [ph for ph, p in held_out_patterns().items() if not any(says(p, u) for u in test)]
+    # A few rare ones may miss a sample this size, but most must show up or holding them out means nothing.
+    assert len(unused) <= len(held_out_patterns()) // 10, unused
+
+
+def test_speech_cases_look_like_recogniser_output(splits):
+    speech = [c for c in all_cases(splits) if c["category"] == "speech"]
+    assert speech
+    for case in speech:
+        for text in utterances([case]):
+            assert re.fullmatch(r"[a-z' ]+", text), text
+
+
+def test_a_recogniser_limited_to_speech_phrases_can_hear_every_command(splits):
+    vocabulary = set(language.speech_phrases())
+    for case in all_cases(splits):
+        if not case["calls"]:
+            continue  # small talk may use any words
+        words = {re.sub("[^a-z]", "", w) for w in flat(case["utterance"]).split() if not re.search(r"\d", w)}
+        assert words - {""} <= vocabulary, (case["utterance"], words - vocabulary)
+
+
+def test_tool_names_and_seed_kinds_come_from_the_tool_definition(splits):
+    calls = [c for case in all_cases(splits) for c in case["calls"]]
+    assert {c["name"] for c in calls} == set(tools.TOOL_NAMES)
+    assert {c["arguments"]["seed"] for c in calls if "seed" in c["arguments"]} == set(tools.SEEDS)
+
+
+def test_a_new_seed_kind_appears_in_the_data(monkeypatch):
+    monkeypatch.setattr(tools, "SEEDS", tools.SEEDS + ("lily",))
+    plant_schema = tools.tool_schema("plant_seed")
+    monkeypatch.setitem(plant_schema["properties"]["seed"], "enum", list(tools.SEEDS))
+    cases = gen.generate("train", 400, seed=0)
+    lilies = [c for c in cases for call in c["calls"] if call["arguments"].get("seed") == "lily"]
+    assert lilies and all(gen.problems(c) == [] for c in cases)
+    assert any(re.search(r"\blil(y|ies)\b", c["utterance"].lower()) for c in lilies)
+    assert "lilies" in gen.seeds_sentence()
+
+
+def test_grids_are_mostly_three_by_three_and_others_are_large_grid_cases(splits):
+    for case in all_cases(splits):
+        square3 = (case["grid"]["rows"], case["grid"]["cols"]) == (3, 3)
+        assert square3 == (case["category"] != "large_grid"), case
+        assert tools.check_grid_size(case["grid"]["rows"], case["grid"]["cols"]) is None
+    train = splits["train"]
+    assert sum(c["category"] != "large_grid" for c in train) > 0.7 * len(train)
+
+
+def test_the_command_line_writes_three_loadable_splits(tmp_path, capsys):
+    assert gen.main(["--out", str(tmp_path), "--train", "60", "--val", "11", "--test", "22", "--seed", "4"]) == 0
+    sizes = {split: len(load_cases(tmp_path / f"{split}.jsonl")) for split in gen.SPLITS}
+    assert sizes["val"] == 11 and sizes["test"] == 22
+    assert sizes["train"] == 60 + len(gen.handwritten())  # hand-written cases join train only
+    assert "test: 22 cases" in capsys.readouterr().out
+
+
+def test_handwritten_cases_are_valid_and_keep_out_of_the_test_phrasings():
+    cases = gen.handwritten()
+    assert len(cases) >= 50
+    assert all(check_case(c) is None and gen.problems(c) == [] for c in cases)
+    patterns = held_out_patterns()
+    leaks = [(ph, u) for u in utterances(cases) for ph, p in patterns.items() if says(p, u)]
+    assert not leaks, f"hand-written cases use phrasings held out for the test split: {leaks}"
+
+
+def test_a_broken_handwritten_case_is_reported_in_one_sentence(tmp_path):
+    outside = {"name": "water_plots", "arguments": {"plots": [{"row": 4, "col": 3}]}}
+    bad = {"utterance": "water plot 12", "calls": [outside]}
+    (tmp_path / "mine.jsonl").write_text(json.dumps(bad) + "\n")
+    with pytest.raises(gen.CaseError, match="mine.jsonl.*outside the 3x3 garden"):
+        gen.handwritten(tmp_path)
+
+
+def test_the_committed_test_split_is_the_default_generated_one():
+    committed = load_cases(gen.DATA_DIR / "test.jsonl")
+    counts = Counter(c["category"] for c in committed)
+    assert len(committed) == gen.DEFAULT_SIZES["test"] and min(counts.values()) >= 30
+    assert all(gen.problems(c) == [] for c in committed)
