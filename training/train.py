@@ -34,7 +34,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 
 
 @dataclass
@@ -115,6 +114,7 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
     from garden.brain.cases import grid_of, replay
     from garden.brain.grammar import Constraint
 
+    DEFAULT_REPLY = garden_prompt.DEFAULT_REPLY
     rows, cols = grid_of(case)
     _, history = replay(case)
     past = [(h.utterance, h.calls, h.results, h.reply or DEFAULT_REPLY) for h in history]

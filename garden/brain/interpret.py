@@ -238,7 +238,7 @@ def set_precision(model, precision: str):
     if precision == "fp32":
         return model
     if precision == "bf16":
-        return model.to(torch.bfloat16)
+        return model if model.dtype == torch.bfloat16 else model.to(torch.bfloat16)
     if precision == "int8":
         layers = inner_model(model).layers
         torch.ao.quantization.quantize_dynamic(layers, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
@@ -254,7 +254,8 @@ def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "
     from garden.brain import models
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
-    loaded = models.load(base=base, adapter=adapter, progress=progress)
+    # bf16 comes straight from the merged cache; int8 quantises the fp32 weights after loading.
+    loaded = models.load(base=base, adapter=adapter, progress=progress, dtype_name="bf16" if precision == "bf16" else "fp32")
     loaded.model = set_precision(loaded.model, precision)
     interpreter = ModelInterpreter(loaded, mode=mode)
     interpreter.description += f" {precision}" if precision != "fp32" else ""

@@ -14,6 +14,7 @@ converter renames those entries in the tokenizer. Prompts, adapters and decoding
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -187,34 +188,76 @@ def adapter_base_id(adapter: Path) -> str | None:
     return None
 
 
+def _resolve_adapter(adapter) -> tuple[Path | None, str]:
+    """(adapter folder or None, note for the HUD)."""
+    if adapter == "default":
+        if (DEFAULT_ADAPTER / "adapter_config.json").exists():
+            return DEFAULT_ADAPTER, ""
+        return None, "zero-shot: no garden adapter is installed yet (train one with `garden train`)"
+    if adapter is None:
+        return None, "zero-shot: adapter disabled"
+    adapter = Path(adapter)
+    if not (adapter / "adapter_config.json").exists():
+        raise ModelError(f"--adapter {adapter}: no adapter_config.json there. Train one with `garden train` "
+                         "or run without an adapter (--no-adapter).")
+    return adapter, ""
+
+
+def _merged_dir(base_id: str, adapter: Path, dtype_name: str) -> Path:
+    """Where the base with this adapter merged in is cached, keyed by the adapter's bytes."""
+    digest = hashlib.sha256(base_id.encode())
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        with open(adapter / name, "rb") as f:
+            digest.update(f.read())
+    return cache_dir() / "merged" / f"{digest.hexdigest()[:16]}-{dtype_name}"
+
+
 def load(base: str = EMBEDDED, adapter: str | Path | None = "default", progress: bool = True,
-         merge: bool = True) -> LoadedModel:
+         merge: bool = True, dtype_name: str = "fp32") -> LoadedModel:
     """Load a base and (unless adapter is None) the garden adapter.
 
     adapter="default" uses models/garden-adapter/ when it exists and runs zero-shot otherwise,
-    saying so in LoadedModel.note. merge=True folds the LoRA weights into the base: same outputs,
-    no adapter overhead per forward pass."""
-    model, tokenizer, base_id = load_base(base, progress=progress)
-    note = ""
-    if adapter == "default":
-        adapter = DEFAULT_ADAPTER if (DEFAULT_ADAPTER / "adapter_config.json").exists() else None
-        if adapter is None:
-            note = "zero-shot: no garden adapter is installed yet (train one with `garden train`)"
-    elif adapter is None:
-        note = "zero-shot: adapter disabled"
-    if adapter is not None:
-        adapter = Path(adapter)
-        if not (adapter / "adapter_config.json").exists():
-            raise ModelError(f"--adapter {adapter}: no adapter_config.json there. Train one with `garden train` "
-                             "or run without an adapter (--no-adapter).")
-        trained_on = adapter_base_id(adapter)
+    saying so in LoadedModel.note. merge=True folds the LoRA weights into the base (same outputs,
+    no adapter work per forward pass) and caches the merged weights in dtype_name ("fp32" or
+    "bf16") in the user cache dir, so the next start loads one file and never touches peft."""
+    import torch
+
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype_name]
+    adapter_dir, note = _resolve_adapter(adapter)
+    where, base_id = resolve_base(base, progress=progress)
+    if adapter_dir is not None:
+        trained_on = adapter_base_id(adapter_dir)
         if trained_on and trained_on != base_id:
             note = f"warning: this adapter was trained on {trained_on}, not {base_id}; results may be poor"
             print(note, file=sys.stderr)
+        merged = _merged_dir(base_id, adapter_dir, dtype_name) if merge else None
+        if merged is not None and (merged / "config.json").exists():
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            model = AutoModelForCausalLM.from_pretrained(str(merged), dtype=dtype).eval()
+            return LoadedModel(model, AutoTokenizer.from_pretrained(str(merged)), base_id, str(adapter_dir), note)
+    model, tokenizer, base_id = load_base(base, progress=progress)
+    if adapter_dir is not None:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, str(adapter))
+        model = PeftModel.from_pretrained(model, str(adapter_dir))
         if merge:
-            model = model.merge_and_unload()
+            model = model.merge_and_unload().to(dtype)
+            _save_merged(model, tokenizer, merged)
         model.eval()
-    return LoadedModel(model, tokenizer, base_id, str(adapter) if adapter else None, note)
+    elif dtype != torch.float32:
+        model = model.to(dtype)
+    return LoadedModel(model, tokenizer, base_id, str(adapter_dir) if adapter_dir else None, note)
+
+
+def _save_merged(model, tokenizer, target: Path) -> None:
+    """Best effort: a full disk only costs the next start a few seconds."""
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        print(f"note: could not cache the merged model ({exc}); the next start merges again.", file=sys.stderr)

@@ -11,6 +11,8 @@ from garden import tools
 from garden.brain import format as fg
 
 ESSENTIAL = "You are a model that can do function calling with the following functions"
+# The reply a past no-call exchange shows when none was recorded (eval cases, training data).
+DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 
 
 def developer_text(rows: int, cols: int) -> str:
@@ -42,7 +44,7 @@ def exchange_messages(utterance: str, calls: list[dict], results: list[dict], re
         messages.append({"role": "tool", "content": [
             {"name": c["name"], "response": model_response(r)} for c, r in zip(calls, results)]})
     else:
-        messages.append({"role": "assistant", "content": reply or ""})
+        messages.append({"role": "assistant", "content": reply or DEFAULT_REPLY})
     return messages
 
 

@@ -1,0 +1,78 @@
+"""The fast path returns exactly what the plain path returns (no timing here: CI does not time)."""
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from garden.brain import models
+from garden.brain.cases import load_cases, replay
+
+ROOT = Path(__file__).resolve().parents[1]
+HAVE_ADAPTER = (models.DEFAULT_ADAPTER / "adapter_config.json").exists()
+needs_adapter = pytest.mark.skipif(not HAVE_ADAPTER, reason="no trained adapter in models/garden-adapter yet")
+
+
+@pytest.fixture(scope="module")
+def interpreters():
+    import torch
+
+    from garden.brain.interpret import ModelInterpreter, set_precision
+
+    loaded = models.load(progress=False)
+    plain = ModelInterpreter(loaded, mode="plain")
+    fast_fp32 = ModelInterpreter(loaded, mode="fast")
+    bf16 = models.LoadedModel(set_precision(models.load(progress=False).model, "bf16"), loaded.tokenizer, loaded.base_id)
+    fast_bf16 = ModelInterpreter(bf16, mode="fast")
+    torch.set_num_threads(2)
+    return plain, fast_fp32, fast_bf16
+
+
+def _sample(n, seed=0):
+    cases = load_cases(ROOT / "training" / "data" / "test.jsonl")
+    return random.Random(seed).sample(cases, n)
+
+
+@pytest.mark.slow
+@needs_adapter
+def test_fast_path_returns_the_same_calls_as_plain_generate(interpreters):
+    plain, fast_fp32, fast_bf16 = interpreters
+    differences = []
+    for case in _sample(16):
+        garden, history = replay(case)
+        expected = plain.interpret(case["utterance"], garden, history)
+        for fast in (fast_fp32, fast_bf16):
+            got = fast.interpret(case["utterance"], garden, history)
+            if got.calls != expected.calls:
+                differences.append((case["utterance"], fast.mode, expected.raw, got.raw))
+    assert not differences, differences
+
+
+@pytest.mark.slow
+@needs_adapter
+def test_fast_path_uses_fewer_forward_passes_than_tokens(interpreters):
+    _, fast, _ = interpreters
+    case = next(c for c in _sample(60, seed=1) if c["calls"])
+    garden, history = replay(case)
+    meaning = fast.interpret(case["utterance"], garden, history)
+    assert meaning.stats["forward_passes"] < meaning.stats["new_tokens"]
+    assert meaning.stats["forced_tokens"] > 0
+
+
+@pytest.mark.slow
+@needs_adapter
+def test_garden_bench_json_reports_every_requested_mode(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(c) for c in _sample(2, seed=2)) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "garden.cli", "bench", "--cases", str(cases), "--modes", "fast", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["default"] == "fast"
+    modes = {m["mode"]: m for m in report["modes"]}
+    assert set(modes) == {"plain", "fast"} and modes["plain"]["speedup"] == 1.0
+    for m in modes.values():
+        assert {"p50_ms", "p95_ms", "forward_passes", "peak_rss_mb", "exact_match", "speedup"} <= set(m)
