@@ -28,11 +28,23 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--adapter", default="default", help="LoRA adapter folder (default: models/garden-adapter)")
     g.add_argument("--no-adapter", action="store_true", help="run the base zero-shot")
     g.add_argument("--mode", default="fast", choices=["fast", "plain"], help="decoding path (default fast)")
+    g.add_argument("--precision", default=None, choices=["fp32", "bf16", "int8"],
+                   help="weights for inference (default: bf16 for fast, fp32 for plain)")
 
 
 def _grid_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rows", type=int, default=tools.DEFAULT_ROWS, help="garden rows (2-6, default 3)")
-    p.add_argument("--cols", type=int, default=tools.DEFAULT_COLS, help="garden columns (2-6, default 3)")
+    p.add_argument("--rows", type=int, default=None, help="garden rows (2-6, default 3 or your save's)")
+    p.add_argument("--cols", type=int, default=None, help="garden columns (2-6, default 3 or your save's)")
+
+
+def _grid(args) -> tuple[int, int]:
+    return args.rows or tools.DEFAULT_ROWS, args.cols or tools.DEFAULT_COLS
+
+
+def _precision(args) -> str:
+    from garden.brain.interpret import DEFAULT_PRECISION
+
+    return args.precision or (DEFAULT_PRECISION if args.mode == "fast" else "fp32")
 
 
 def _adapter_arg(args) -> str | None:
@@ -44,7 +56,7 @@ def interpreter_factory(args):
     def load():
         from garden.brain.interpret import load_interpreter
 
-        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode)
+        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode, precision=_precision(args))
     return load
 
 
@@ -68,15 +80,22 @@ def _new_session(args, use_save: bool):
     from garden.engine import save as saving
     from garden.session import Session
 
-    problem = tools.check_grid_size(args.rows, args.cols)
+    rows, cols = _grid(args)
+    problem = tools.check_grid_size(rows, cols)
     if problem:
         raise SystemExit(_fail(problem))
     note = None
     if use_save:
-        loaded = saving.load(rows=args.rows, cols=args.cols)
+        loaded = saving.load(rows=rows, cols=cols)
         garden, note = loaded.garden, loaded.note
+        asked = (args.rows or garden.rows, args.cols or garden.cols)
+        if asked != (garden.rows, garden.cols):
+            # A different size was asked for: keep the saved garden aside rather than overwrite it.
+            kept = saving.keep_aside(f"previous-{garden.rows}x{garden.cols}")
+            garden = Garden(rows=asked[0], cols=asked[1])
+            note = f"Started a fresh {asked[0]}x{asked[1]} garden; your saved {loaded.garden.rows}x{loaded.garden.cols} garden is kept as {kept}."
     else:
-        garden = Garden(rows=args.rows, cols=args.cols)
+        garden = Garden(rows=rows, cols=cols)
     session = Session(garden, autosave=use_save)
     return session, note
 
@@ -174,7 +193,7 @@ def cmd_prompt(args) -> int:
             messages = messages.get("messages", [])
         sys.stdout.write(fg.render(messages, tool_list, add_generation_prompt=args.generation_prompt))
         return 0
-    text = garden_prompt.render_prompt(args.rows, args.cols, [], args.utterance)
+    text = garden_prompt.render_prompt(*_grid(args), [], args.utterance)
     sys.stdout.write(text)
     return 0
 

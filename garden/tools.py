@@ -62,6 +62,11 @@ def plural(seed: str) -> str:
     return seed[:-1] + "ies" if seed.endswith("y") and seed[-2:-1] not in "aeiou" else seed + "s"
 
 
+def count_of(n: int, seed: str) -> str:
+    """'1 sunflower', '2 daisies'."""
+    return f"{n} {seed if n == 1 else plural(seed)}"
+
+
 def tools() -> list[dict]:
     """A deep copy of TOOLS, safe for callers to modify."""
     return copy.deepcopy(TOOLS)

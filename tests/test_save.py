@@ -96,3 +96,28 @@ def test_a_full_disk_during_save_raises_and_keeps_the_last_good_save(tmp_path, m
         pass
     assert saving.load(path).garden.to_dict() == good.to_dict()
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_keep_aside_renames_without_overwriting(tmp_path):
+    path = tmp_path / "garden.json"
+    assert saving.keep_aside("old", path) is None
+    saving.save(Garden(), path)
+    first = saving.keep_aside("old", path)
+    saving.save(Garden(rows=4, cols=4), path)
+    second = saving.keep_aside("old", path)
+    assert first != second and first.exists() and second.exists() and not path.exists()
+
+
+def test_asking_for_another_size_keeps_the_saved_garden(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GARDEN_DATA_DIR": str(tmp_path)}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "garden.cli", "console", "--save", "--no-model", *a],  # noqa: E731
+                                    input="/call water_plots{plots:[{col:1,row:1}]}\n", capture_output=True, text=True, env=env)
+    run()
+    assert saving.load(tmp_path / "garden.json").garden.plot(1, 1).wet
+    proc = run("--rows", "4", "--cols", "4")
+    assert "kept as" in proc.stdout
+    assert saving.load(tmp_path / "garden.json").garden.rows == 4
+    assert len(list(tmp_path.glob("garden.previous-3x3*.json"))) == 1

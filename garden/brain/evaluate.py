@@ -85,7 +85,10 @@ def run_eval(args) -> int:
         return 2
     if args.limit:
         cases = cases[: args.limit]
-    interpreter = load_interpreter(base=args.base, adapter=None if args.no_adapter else args.adapter, mode=args.mode)
+    from garden.cli import _precision
+
+    interpreter = load_interpreter(base=args.base, adapter=None if args.no_adapter else args.adapter, mode=args.mode,
+                                   precision=_precision(args))
     print(f"model: {interpreter.description}", file=sys.stderr)
     report = evaluate(interpreter, cases, progress=True)
     print_report(report, show_failures=not args.quiet)

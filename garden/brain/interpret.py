@@ -23,6 +23,7 @@ from garden.brain.grammar import Constraint, TokenGrammar, garden_grammar, text_
 from garden.engine import Garden
 from garden.session import Exchange, Interpretation
 
+DEFAULT_PRECISION = "bf16"  # for the fast path; `garden bench` shows what each precision costs and scores
 MAX_NEW_TOKENS = 160  # enough for three calls on a full row each; the grammar closes output in time
 HISTORY_TURNS = 2
 

@@ -154,8 +154,8 @@ class Garden:
             self.score += done["bonus"]
             self.order_progress = 0  # extra flowers do not count towards the next order
             self.order_index += 1
-            events.append(f"Order done: {done['count']} {tools.plural(done['seed'])} (+{done['bonus']} bonus). "
-                          f"Next: {self.order['count']} {tools.plural(self.order['seed'])}.")
+            events.append(f"Order done: {tools.count_of(done['count'], done['seed'])} (+{done['bonus']} bonus). "
+                          f"Next: {tools.count_of(self.order['count'], self.order['seed'])}.")
         return events
 
     # --- saving --------------------------------------------------------------------------

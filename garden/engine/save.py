@@ -50,6 +50,19 @@ def save(garden: Garden, path: Path | None = None) -> Path:
     return path
 
 
+def keep_aside(label: str, path: Path | None = None) -> Path | None:
+    """Rename the save to garden.<label>.json (never overwriting); None when there is no save."""
+    path = Path(path or default_save_path())
+    if not path.exists():
+        return None
+    target, n = path.with_name(f"{path.stem}.{label}{path.suffix}"), 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}.{label}-{n}{path.suffix}")
+    path.rename(target)
+    return target
+
+
 class LoadResult:
     """What load() found: a garden (fresh when there was no usable save) and a note for the player."""
 
