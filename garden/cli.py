@@ -41,12 +41,6 @@ def _grid(args) -> tuple[int, int]:
     return args.rows or tools.DEFAULT_ROWS, args.cols or tools.DEFAULT_COLS
 
 
-def _precision(args) -> str:
-    from garden.brain.interpret import DEFAULT_PRECISION
-
-    return args.precision or (DEFAULT_PRECISION if args.mode == "fast" else "fp32")
-
-
 def _adapter_arg(args) -> str | None:
     return None if args.no_adapter else args.adapter
 
@@ -56,7 +50,7 @@ def interpreter_factory(args):
     def load():
         from garden.brain.interpret import load_interpreter
 
-        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode, precision=_precision(args))
+        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode, precision=args.precision)
     return load
 
 

@@ -85,10 +85,8 @@ def run_eval(args) -> int:
         return 2
     if args.limit:
         cases = cases[: args.limit]
-    from garden.cli import _precision
-
     interpreter = load_interpreter(base=args.base, adapter=None if args.no_adapter else args.adapter, mode=args.mode,
-                                   precision=_precision(args))
+                                   precision=args.precision)
     print(f"model: {interpreter.description}", file=sys.stderr)
     report = evaluate(interpreter, cases, progress=True)
     print_report(report, show_failures=not args.quiet)

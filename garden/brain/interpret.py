@@ -247,11 +247,13 @@ def set_precision(model, precision: str):
     raise ValueError(f"unknown precision {precision!r} (fp32, bf16 or int8)")
 
 
-def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", precision: str = "fp32",
+def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", precision: str | None = None,
                      progress: bool = True):
-    """Load a model and wrap it; raises models.ModelError with a clear message on user errors."""
+    """Load a model and wrap it; raises models.ModelError with a clear message on user errors.
+    precision None: DEFAULT_PRECISION on the fast path, fp32 on the plain one."""
     import torch
 
+    precision = precision or (DEFAULT_PRECISION if mode == "fast" else "fp32")
     from garden.brain import models
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
