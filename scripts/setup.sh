@@ -15,7 +15,11 @@ pip() { "$VENV/bin/python" -m pip "$@"; }
 # torch: keep one that is already there; else a local CPU build if the machine has one (instant);
 # else the CPU wheel index. A bare `pip install torch` would pull a multi-GB CUDA build.
 if ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
-  if ! pip install -q --no-index torch==2.13.0 2>/dev/null; then
+  # --no-deps: the local file is found without an index; torch's own dependencies come from
+  # PyPI with the project below.
+  if pip install -q --no-index --no-deps torch==2.13.0 2>/dev/null; then
+    pip install -q torch==2.13.0
+  else
     echo "Installing the CPU build of PyTorch from download.pytorch.org ..."
     pip install -q torch --index-url https://download.pytorch.org/whl/cpu
   fi

@@ -27,7 +27,7 @@ def script_lines(path: str | Path) -> list[str]:
 def play(session, *, headless: bool = False, script: str | Path | None = None, screenshot: str | Path | None = None,
          window_size: tuple[int, int] = (960, 640), load_interpreter: Callable[[], object] | None = None,
          max_seconds: float | None = None, on_event: Callable | None = None, sprite_dir: str | Path | None = None,
-         console: bool = False) -> int:
+         console: bool = False, on_frame: Callable | None = None) -> int:
     """Run the game for `session` until the window closes (or, headless, until the script is done).
 
     headless: no real window (SDL_VIDEODRIVER=dummy unless set), simulated clock; run `script`'s lines
@@ -39,6 +39,8 @@ def play(session, *, headless: bool = False, script: str | Path | None = None, s
     on_event(event, session) -> bool: sees events first (True = consumed), except key presses while
       the input line has text, so SPACE on an empty line can be push-to-talk. From another thread,
       text is handed to the game with pygame.event.post(Event(garden.ui.app.COMMAND, text=..., source="voice")).
+    on_frame(session) -> bool: called once a frame; True means work is under way (voice listening or
+      recognising), so a headless run does not end while it lasts.
     sprite_dir: where the PNGs are (default assets/sprites); missing ones are drawn in memory.
     console: start with the debug console open (toggle with the backtick key).
     Returns 0, 1 when a headless script ran out of time, 2 when the script file cannot be read.
@@ -57,7 +59,8 @@ def play(session, *, headless: bool = False, script: str | Path | None = None, s
     from garden.ui.app import App
 
     app = App(session, window_size=tuple(window_size), headless=headless,
-              sprite_dir=Path(sprite_dir) if sprite_dir else None, on_event=on_event, load_interpreter=load_interpreter)
+              sprite_dir=Path(sprite_dir) if sprite_dir else None, on_event=on_event, load_interpreter=load_interpreter,
+              on_frame=on_frame)
     app.console_open = console
     try:
         return app.run(lines, Path(screenshot) if screenshot else None, max_seconds)

@@ -39,8 +39,10 @@ EventHandler = Callable[[pygame.event.Event, Session], bool]
 
 class App:
     def __init__(self, session: Session, *, window_size=(960, 640), headless=False, sprite_dir: Path | None = None,
-                 on_event: EventHandler | None = None, load_interpreter=None):
+                 on_event: EventHandler | None = None, load_interpreter=None,
+                 on_frame: Callable[[Session], bool] | None = None):
         self.session, self.headless, self.on_event = session, headless, on_event
+        self.on_frame, self.hook_busy = on_frame, False  # on_frame: voice, True while it is working
         pygame.display.init()
         pygame.font.init()
         self.screen = pygame.display.set_mode(window_size)
@@ -111,6 +113,8 @@ class App:
 
     def update(self, dt: float) -> None:
         self.now += dt
+        if self.on_frame is not None:
+            self.hook_busy = bool(self.on_frame(self.session))
         while not self.worker.turns.empty():
             self._on_turn(*self.worker.turns.get())
         self._report_loader()
@@ -174,7 +178,8 @@ class App:
     def busy(self) -> bool:
         """Something is still happening: a command running or an animation playing."""
         blocking = any(e.blocking and not e.done(self.now) for e in self.effects)
-        return blocking or self.board.busy(self.now) or not self.worker.idle or not self.worker.turns.empty()
+        return (blocking or self.board.busy(self.now) or not self.worker.idle or not self.worker.turns.empty()
+                or self.hook_busy)
 
     # --- drawing -------------------------------------------------------------------------
 

@@ -1,0 +1,309 @@
+"""`garden bench voice`: spoken test-split commands through each recogniser and the model.
+
+Speech is synthesised with espeak-ng in several voices and speeds, and with noise mixed in at a
+few signal-to-noise ratios. For every engine and condition it reports word error rate, whole
+sentence accuracy, command exact match (speech -> calls, garden.brain.cases.calls_match), the
+real-time factor of recognition, and the latency from the end of speech to executed calls (the
+recogniser's finish plus the model plus the engine: what a player waits for after letting go).
+
+    garden bench voice --limit 100 [--modes pocketsphinx,vosk] [--json]
+    python -m garden.speech.bench --limit 20 --conditions clean --no-model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from garden import language
+
+DEFAULT_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    voice: str = "en-us"
+    speed: int = 160
+    pitch: int = 50
+    snr_db: float | None = None
+
+
+CONDITIONS = {
+    "clean": Condition("en-us 160 wpm"),
+    "fast": Condition("en-us 200 wpm", speed=200),
+    "gb": Condition("en-gb 150 wpm", voice="en-gb", speed=150),
+    "female": Condition("en-us+f3 170 wpm", voice="en-us+f3", speed=170, pitch=60),
+    "snr20": Condition("en-us 160 wpm, 20 dB SNR", snr_db=20),
+    "snr10": Condition("en-us 160 wpm, 10 dB SNR", snr_db=10),
+    "snr5": Condition("en-us 160 wpm, 5 dB SNR", snr_db=5),
+}
+
+# When training/data/test.jsonl is missing: a few plain commands on a 3x3 board.
+BUILT_IN = [
+    {"id": "b1", "utterance": "plant sunflowers in the top row", "calls": [
+        {"name": "plant_seed", "arguments": {"seed": "sunflower", "plots": [{"row": 1, "col": c} for c in (1, 2, 3)]}}]},
+    {"id": "b2", "utterance": "water plots one and two", "calls": [
+        {"name": "water_plots", "arguments": {"plots": [{"row": 1, "col": 1}, {"row": 1, "col": 2}]}}]},
+    {"id": "b3", "utterance": "plant a rose at row two column three", "calls": [
+        {"name": "plant_seed", "arguments": {"seed": "rose", "plots": [{"row": 2, "col": 3}]}}]},
+    {"id": "b4", "utterance": "harvest the bottom row", "calls": [
+        {"name": "harvest_plots", "arguments": {"plots": [{"row": 3, "col": c} for c in (1, 2, 3)]}}]},
+    {"id": "b5", "utterance": "plant daisies in the left column and water them", "calls": [
+        {"name": "plant_seed", "arguments": {"seed": "daisy", "plots": [{"row": r, "col": 1} for r in (1, 2, 3)]}},
+        {"name": "water_plots", "arguments": {"plots": [{"row": r, "col": 1} for r in (1, 2, 3)]}}]},
+]
+
+SHORTHAND = re.compile(r"[#()&]|\d\s*-\s*\d|\b[rc]\d|\bno\.")  # typed only; nobody says "r2c3"
+
+
+def spoken_form(utterance: str) -> str | None:
+    """The utterance as a recogniser would write it (the reference for WER), or None when it is
+    written shorthand nobody would say."""
+    if SHORTHAND.search(utterance.lower()):
+        return None
+    ordinal = lambda m: language.ordinal_word(int(m.group(1))) if int(m.group(1)) else m.group()  # noqa: E731
+    text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", ordinal, utterance.lower())  # "2nd" -> "second"
+    text = re.sub(r"\b\d{1,2}\b", lambda m: language.number_word(int(m.group())), text)
+    text = re.sub(r"[^a-z' ]", " ", text.replace("-", " "))
+    words = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text).split()
+    return " ".join(words) if words and not re.search(r"\d", " ".join(words)) else None
+
+
+def word_errors(reference: str, hypothesis: str) -> int:
+    ref, hyp = reference.split(), hypothesis.split()
+    row = list(range(len(hyp) + 1))
+    for i in range(1, len(ref) + 1):
+        diagonal, row[0] = row[0], i
+        for j in range(1, len(hyp) + 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (ref[i - 1] != hyp[j - 1]))
+    return row[len(hyp)]
+
+
+def load_bench_cases(path: str | Path | None, limit: int | None) -> tuple[list[dict], str]:
+    from garden.brain.cases import CaseError, load_cases
+
+    source = "built-in commands"
+    cases = BUILT_IN
+    if path:
+        try:
+            cases, source = load_cases(path), str(path)
+        except CaseError as exc:
+            print(f"note: {exc} Using {len(BUILT_IN)} built-in commands instead.", file=sys.stderr)
+    spoken = []
+    for case in cases:
+        reference = spoken_form(case["utterance"])
+        if reference:
+            spoken.append({**case, "reference": reference})
+    return spoken[:limit] if limit else spoken, source
+
+
+@dataclass
+class Row:
+    engine: str
+    condition: str
+    cases: int = 0
+    words: int = 0
+    word_errors: int = 0
+    sentences_right: int = 0
+    commands_right: int = 0
+    audio_s: float = 0.0
+    recognise_s: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+
+    def summary(self, with_model: bool) -> dict:
+        from garden.brain.evaluate import percentile
+
+        return {"engine": self.engine, "condition": self.condition, "cases": self.cases,
+                "wer": round(self.word_errors / max(self.words, 1), 4),
+                "sentence_accuracy": round(self.sentences_right / max(self.cases, 1), 4),
+                "command_exact_match": round(self.commands_right / max(self.cases, 1), 4) if with_model else None,
+                "rtf": round(self.recognise_s / max(self.audio_s, 1e-9), 3),
+                "latency_p50_ms": round(percentile(self.latencies_ms, 0.5), 1),
+                "latency_p90_ms": round(percentile(self.latencies_ms, 0.9), 1)}
+
+
+class Brain:
+    """The model on each case's board and history, memoised on (case, text): many conditions
+    produce the same transcript."""
+
+    def __init__(self, interpreter):
+        self.interpreter = interpreter
+        self._memo: dict[tuple[str, str], tuple[list[dict], float]] = {}
+
+    def run(self, case: dict, text: str) -> tuple[list[dict], float]:
+        """(calls, ms for interpret + engine)."""
+        from garden.brain.cases import replay
+
+        key = (case["id"], text)
+        if key not in self._memo:
+            garden, history = replay(case)
+            t0 = time.perf_counter()
+            meaning = self.interpreter.interpret(text, garden, history) if text else None
+            calls = meaning.calls if meaning else []
+            for call in calls:
+                garden.apply(call.get("name"), call.get("arguments"))
+            self._memo[key] = (calls, (time.perf_counter() - t0) * 1000)
+        return self._memo[key]
+
+
+def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condition], brain: Brain | None,
+               progress: bool = True) -> list[Row]:
+    from garden.brain.cases import calls_match
+    from garden.speech.audio import BYTES_PER_SECOND, espeak, mix_noise, silence
+
+    rows = []
+    for condition in conditions:
+        row = Row(name, condition.name)
+        for i, case in enumerate(cases):
+            pcm = espeak(case["reference"], voice=condition.voice, speed=condition.speed, pitch=condition.pitch)
+            pcm = silence(0.3) + pcm + silence(0.3)
+            if condition.snr_db is not None:
+                pcm = mix_noise(pcm, condition.snr_db, seed=i)
+            recogniser.start()
+            t0 = time.perf_counter()
+            for at in range(0, len(pcm), 3200):  # 100 ms blocks, as the microphone delivers them
+                recogniser.accept(pcm[at:at + 3200])
+            t_end = time.perf_counter()  # the end of speech: everything said has been fed
+            text = recogniser.finish()
+            t_text = time.perf_counter()
+            row.cases += 1
+            row.audio_s += len(pcm) / BYTES_PER_SECOND
+            row.recognise_s += t_text - t0
+            reference = case["reference"]
+            row.words += len(reference.split())
+            row.word_errors += word_errors(reference, text)
+            row.sentences_right += text == reference
+            latency = (t_text - t_end) * 1000
+            if brain is not None:
+                calls, brain_ms = brain.run(case, text)
+                latency += brain_ms
+                right = calls_match(case["calls"], calls)
+                row.commands_right += right
+                if not right:
+                    row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": calls})
+            row.latencies_ms.append(latency)
+            if progress:
+                print(f"\r  {name} / {condition.name}: {i + 1}/{len(cases)}", end="", file=sys.stderr, flush=True)
+        if progress:
+            print(file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
+def open_engines(names: list[str]) -> list[tuple[str, object]]:
+    from garden.speech.recognisers import PocketSphinxRecogniser, RecogniserError, VoskRecogniser, find_vosk_model
+
+    engines = []
+    for name in names:
+        try:
+            if name == "pocketsphinx":
+                engines.append((name, PocketSphinxRecogniser()))
+            elif name == "vosk":
+                path = find_vosk_model()
+                if path is None:
+                    print("note: no Vosk English model here (`garden models fetch vosk`); vosk skipped.", file=sys.stderr)
+                    continue
+                engines.append((name, VoskRecogniser(path)))
+            elif name == "pocketsphinx-open":
+                engines.append((name, PocketSphinxRecogniser(open_vocabulary=True)))
+            else:
+                print(f"note: unknown engine {name!r} skipped.", file=sys.stderr)
+        except RecogniserError as exc:
+            print(f"note: {name} skipped: {exc}", file=sys.stderr)
+    return engines
+
+
+def table(result: dict) -> str:
+    lines = [f"garden bench voice: {result['cases']} spoken commands from {result['source']}; "
+             f"model: {result['model'] or 'none (recognition only)'}",
+             f"{'engine':<18} {'speech':<26} {'WER':>6} {'sentence':>9} {'command':>8} {'RTF':>6} {'latency p50/p90 ms':>19}"]
+    for r in result["rows"]:
+        command = "n/a" if r["command_exact_match"] is None else f"{100 * r['command_exact_match']:.0f}%"
+        lines.append(f"{r['engine']:<18} {r['condition']:<26} {100 * r['wer']:5.1f}% {100 * r['sentence_accuracy']:8.0f}% "
+                     f"{command:>8} {r['rtf']:6.2f} {r['latency_p50_ms']:9.0f}/{r['latency_p90_ms']:<9.0f}")
+    if result.get("text_command_exact_match") is not None:
+        lines.append(f"{'(the same commands typed, as transcripts)':<45} {'':>16}"
+                     f"{100 * result['text_command_exact_match']:7.0f}%")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    """From `garden bench voice` (where --modes names the engines) or this module's own parser."""
+    from garden.speech.audio import have_espeak
+
+    if not have_espeak():
+        print("garden: the voice bench synthesises speech with espeak-ng, which is not installed "
+              "(Debian/Ubuntu: sudo apt install espeak-ng).", file=sys.stderr)
+        return 2
+    engines_arg = getattr(args, "engines", None) or getattr(args, "modes", None) or "pocketsphinx,vosk"
+    names = [n.strip() for n in engines_arg.split(",") if n.strip()]
+    condition_names = (getattr(args, "conditions", None) or ",".join(CONDITIONS)).split(",")
+    unknown = [c for c in condition_names if c not in CONDITIONS]
+    if unknown:
+        print(f"garden: unknown conditions {unknown}; choose from {', '.join(CONDITIONS)}.", file=sys.stderr)
+        return 2
+    conditions = [CONDITIONS[c] for c in condition_names]
+    limit = DEFAULT_LIMIT if args.limit is None else args.limit
+    cases, source = load_bench_cases(getattr(args, "cases", None), limit or None)
+    brain, model = None, None
+    if not getattr(args, "no_model", False):
+        from garden.brain.models import ModelError
+        from garden.cli import interpreter_factory
+
+        try:
+            interpreter = interpreter_factory(args)()
+            brain, model = Brain(interpreter), interpreter.description
+        except ModelError as exc:
+            print(f"note: no model ({exc}); reporting recognition only.", file=sys.stderr)
+    engines = open_engines(names)
+    if not engines:
+        print("garden: no speech engine could be opened.", file=sys.stderr)
+        return 2
+    rows: list[Row] = []
+    for name, recogniser in engines:
+        rows += run_engine(name, recogniser, cases, conditions, brain)
+    with_model = brain is not None
+    result = {"cases": len(cases), "source": source, "model": model,
+              "rows": [r.summary(with_model) for r in rows], "text_command_exact_match": None}
+    if brain is not None:
+        from garden.brain.cases import calls_match
+
+        right = sum(calls_match(c["calls"], brain.run(c, c["reference"])[0]) for c in cases)
+        result["text_command_exact_match"] = round(right / max(len(cases), 1), 4)
+    print(table(result))
+    if getattr(args, "failures", False):
+        for row in rows:
+            for f in row.failures[:20]:
+                print(f"  {row.engine}/{row.condition} {f['id']}: said {f['said']!r} heard {f['heard']!r}")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m garden.speech.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--cases", default=str(Path(__file__).resolve().parents[2] / "training" / "data" / "test.jsonl"))
+    p.add_argument("--limit", type=int, default=None, help=f"first N speakable cases (default {DEFAULT_LIMIT}, 0 = all)")
+    p.add_argument("--engines", default="pocketsphinx,vosk",
+                   help="pocketsphinx, vosk, pocketsphinx-open (comma-separated)")
+    p.add_argument("--conditions", default=None, help=f"comma-separated, from: {', '.join(CONDITIONS)}")
+    p.add_argument("--no-model", action="store_true", help="recognition only (WER, RTF)")
+    p.add_argument("--failures", action="store_true", help="list misheard commands")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--base", default="gemma3-270m")
+    p.add_argument("--adapter", default="default")
+    p.add_argument("--no-adapter", action="store_true")
+    p.add_argument("--mode", default="fast", choices=["fast", "plain"])
+    p.add_argument("--precision", default=None, help="model weights: fp32, bf16 or int8 (default: the interpreter's)")
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main(build_parser().parse_args()))

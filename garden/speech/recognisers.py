@@ -1,0 +1,329 @@
+"""Speech recognisers behind one small interface: 16 kHz mono int16 PCM in, text out.
+
+    rec = open_recogniser()          # Vosk when a model is found, else PocketSphinx; rec.note says why
+    rec.start()
+    partial = rec.accept(pcm_bytes)  # call as audio arrives; returns the transcript so far
+    text = rec.finish()              # the final transcript, e.g. "plant roses in the top row"
+
+Transcripts come out the way the training data spells speech: lowercase words, in-word
+apostrophes, numbers as words, no punctuation and no [unk] markers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+
+from garden.speech import vocab
+
+SAMPLE_RATE = 16000
+VOSK_MODEL_NAME = "vosk-model-small-en-us-0.15"
+FETCH_HINT = "`garden models fetch vosk` downloads one (40 MB)"
+
+
+class RecogniserError(Exception):
+    """A recogniser cannot start for a reason the player can fix: one clear sentence."""
+
+
+_JUNK = re.compile(r"^(\[unk\]|<unk>|<s>|</s>|<sil>|\[noise\]|\+\+.*\+\+|\[.*\])$")
+
+
+def clean_transcript(text: str) -> str:
+    """Lowercase words separated by single spaces; recogniser markers and alternate-pronunciation
+    suffixes ("two(2)") removed."""
+    words = []
+    for word in text.lower().split():
+        word = re.sub(r"\(\d+\)$", "", word)
+        if word and not _JUNK.match(word):
+            words.append(word)
+    return " ".join(words)
+
+
+class Recogniser:
+    name = "none"
+    description = ""  # for the HUD and reports, e.g. "vosk (vosk-model-small-en-us-0.15, garden words)"
+    note: str | None = None  # why this engine was chosen, when the player should know
+    sample_rate = SAMPLE_RATE
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def accept(self, pcm: bytes) -> str:
+        raise NotImplementedError
+
+    def finish(self) -> str:
+        raise NotImplementedError
+
+    def transcribe(self, pcm: bytes, chunk_bytes: int = 3200, pad_seconds: float = 0.3) -> str:
+        """A whole recording at once, fed in 100 ms chunks as a microphone would. Recordings often
+        start on the first word; the padding gives the recogniser the lead-in a microphone would."""
+        pad = bytes(2 * int(self.sample_rate * pad_seconds))
+        pcm = pad + pcm + pad
+        self.start()
+        for i in range(0, len(pcm), chunk_bytes):
+            self.accept(pcm[i:i + chunk_bytes])
+        return self.finish()
+
+
+# --- Vosk ------------------------------------------------------------------------------------
+
+def vosk_search_dirs() -> list[Path]:
+    """Folders that may hold Vosk models: VOSK_MODEL_PATH, ours in the data dir, then Vosk's own
+    cache folders."""
+    from garden.engine.save import data_dir
+
+    dirs = [data_dir() / "vosk", Path("/usr/share/vosk"), Path.home() / "AppData" / "Local" / "vosk",
+            Path.home() / ".cache" / "vosk"]
+    env = os.environ.get("VOSK_MODEL_PATH")
+    return ([Path(env)] if env else []) + dirs
+
+
+def is_vosk_model(path: Path) -> bool:
+    return (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+
+
+def find_vosk_model(explicit: str | Path | None = None) -> Path | None:
+    """An explicit folder wins (checked when loaded). Else the first of vosk_search_dirs() that is a
+    model or holds one: the model we fetch first, then any English one; in Vosk's shared cache
+    folders, models in other languages are only used when named explicitly."""
+    if explicit:
+        return Path(explicit).expanduser()
+    for folder in vosk_search_dirs():
+        if is_vosk_model(folder):
+            return folder
+        try:
+            children = sorted(p for p in folder.iterdir() if p.is_dir() and is_vosk_model(p))
+        except OSError:  # missing or unreadable
+            continue
+        ours = _is_ours(folder)
+        english = re.compile(r"vosk-model(-small)?-en-us")
+        children.sort(key=lambda p: (p.name != VOSK_MODEL_NAME, not english.match(p.name), p.name))
+        for child in children:
+            if ours or english.match(child.name):
+                return child
+    return None
+
+
+def _is_ours(folder: Path) -> bool:
+    """The garden's own data folder, or the folder VOSK_MODEL_PATH names: any model there is wanted."""
+    from garden.engine.save import data_dir
+
+    env = os.environ.get("VOSK_MODEL_PATH")
+    return folder == data_dir() / "vosk" or (env is not None and folder == Path(env))
+
+
+_models: dict[Path, object] = {}
+_models_lock = threading.Lock()
+
+
+def load_vosk_model(path: str | Path):
+    """vosk.Model from a folder, cached per folder. Only ever by path: Model(lang=...) goes to the
+    network and can sys.exit. Every failure becomes a RecogniserError."""
+    path = Path(path).expanduser().resolve()
+    with _models_lock:
+        if path in _models:
+            return _models[path]
+        if not path.exists():
+            raise RecogniserError(f"There is no Vosk model at {path}; {FETCH_HINT}.")
+        if not is_vosk_model(path):
+            raise RecogniserError(f"{path} is not a Vosk model folder (it has no am/final.mdl); "
+                                  f"point --vosk-model at the unpacked model, or {FETCH_HINT}.")
+        try:
+            import vosk
+        except (ImportError, OSError) as exc:
+            raise RecogniserError(f"The vosk package is not usable ({exc}); pip install vosk.") from exc
+        vosk.SetLogLevel(-1)
+        try:
+            model = vosk.Model(model_path=str(path))
+        except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+            raise RecogniserError(f"The Vosk model at {path} could not be loaded (incomplete or corrupt?); "
+                                  f"delete it and run `garden models fetch vosk`.") from exc
+        _models[path] = model
+        return model
+
+
+def vosk_has_word(model, word: str) -> bool:
+    find = getattr(model, "find_word", None) or model.vosk_model_find_word
+    return find(word) >= 0
+
+
+class VoskRecogniser(Recogniser):
+    name = "vosk"
+
+    def __init__(self, model_path: str | Path, open_vocabulary: bool = False, words: list[str] | None = None,
+                 sample_rate: int = SAMPLE_RATE):
+        import vosk
+
+        self.model_path = Path(model_path)
+        self.model = load_vosk_model(model_path)
+        self.sample_rate = sample_rate
+        self.phrases: list[str] | None = None
+        self.dropped: list[str] = []
+        kind = "open vocabulary"
+        if not open_vocabulary:
+            phrases, self.dropped = vocab.vosk_phrases(lambda w: vosk_has_word(self.model, w), words)
+            if any(p != vocab.UNK for p in phrases):
+                self.phrases, kind = phrases, "garden words"
+            else:
+                self.note = (f"the Vosk model at {self.model_path} knows none of the garden's words (is it English?); "
+                             "listening with its open vocabulary")
+        try:
+            if self.phrases is None:
+                self.recognizer = vosk.KaldiRecognizer(self.model, sample_rate)
+            else:
+                self.recognizer = vosk.KaldiRecognizer(self.model, sample_rate,
+                                                       json.dumps(self.phrases, ensure_ascii=False))
+        except Exception as exc:
+            raise RecogniserError(f"Vosk could not start a recogniser with the model at {self.model_path} ({exc}).") from exc
+        self.description = f"vosk ({self.model_path.name}, {kind})"
+        self._segments: list[str] = []
+
+    def start(self) -> None:
+        self.recognizer.Reset()
+        self._segments = []
+
+    def accept(self, pcm: bytes) -> str:
+        if not pcm:
+            return self._joined("")
+        if self.recognizer.AcceptWaveform(pcm):  # an endpoint: Vosk closes a segment
+            self._segments.append(json.loads(self.recognizer.Result()).get("text", ""))
+            return self._joined("")
+        return self._joined(json.loads(self.recognizer.PartialResult()).get("partial", ""))
+
+    def finish(self) -> str:
+        self._segments.append(json.loads(self.recognizer.FinalResult()).get("text", ""))
+        text = self._joined("")
+        self._segments = []
+        return text
+
+    def _joined(self, partial: str) -> str:
+        return clean_transcript(" ".join([*self._segments, partial]))
+
+
+# --- PocketSphinx ----------------------------------------------------------------------------
+
+_arpa_lock = threading.Lock()
+_arpa_texts: dict[str, str] = {}  # per process, for when the data folder changes (tests)
+LM_SENTENCES = 60000
+
+
+def garden_arpa_file() -> Path:
+    """The garden language model as an ARPA file, built once (a few seconds) and kept in the data
+    folder under a name that changes with the grammar and the vocabulary."""
+    from garden.engine.save import data_dir
+
+    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), LM_SENTENCES, 2])
+    key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
+    path = data_dir() / "speech" / f"garden-{key}.arpa"
+    with _arpa_lock:
+        if not path.exists():
+            if key not in _arpa_texts:
+                _arpa_texts[key] = vocab.arpa_model(vocab.sample_sentences(LM_SENTENCES))
+            text = _arpa_texts[key]
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                for old in path.parent.glob("garden-*.arpa"):
+                    old.unlink(missing_ok=True)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, path)
+            except OSError:  # a read-only data folder: a temporary file does for this run
+                fd, name = tempfile.mkstemp(prefix="garden-", suffix=".arpa")
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                path = Path(name)
+                atexit.register(path.unlink, missing_ok=True)
+        return path
+
+
+class PocketSphinxRecogniser(Recogniser):
+    """The embedded fallback (the US-English model ships inside the pocketsphinx wheel), limited to
+    the garden's words by a trigram language model sampled from the garden grammar; or, with
+    open_vocabulary, the wheel's general English model."""
+
+    name = "pocketsphinx"
+
+    def __init__(self, open_vocabulary: bool = False):
+        try:
+            import pocketsphinx
+        except (ImportError, OSError) as exc:
+            raise RecogniserError(f"PocketSphinx is not usable ({exc}); pip install pocketsphinx.") from exc
+        # topn: Gaussians scored per frame; the default 4 is tuned for slow machines, 16 cuts word
+        # errors on test speech by a third at about a tenth of real time. fwdflat: the second,
+        # flat-lexicon pass rescored garden commands worse than the tree pass alone, and costs time.
+        # dither: real microphones never send exact zeros, recordings do (log(0) upsets the
+        # features); a fixed seed keeps it deterministic.
+        options = dict(loglevel="FATAL", dither=True, seed=1, topn=16, fwdflat=False)
+        self.missing: list[str] = []
+        try:
+            if open_vocabulary:
+                self.decoder = pocketsphinx.Decoder(**options)
+                kind = "open vocabulary"
+            else:
+                self.decoder = pocketsphinx.Decoder(lm=None, **options)
+                added, self.missing = vocab.pronunciations(self.decoder.lookup_word, vocab.recogniser_words())
+                for word, phones in added.items():
+                    self.decoder.add_word(word, phones, False)
+                self.decoder.add_lm_file("garden", str(garden_arpa_file()))
+                self.decoder.activate_search("garden")
+                kind = "garden words"
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise RecogniserError(f"PocketSphinx could not start ({exc}).") from exc
+        self.description = f"pocketsphinx (en-us, {kind})"
+        self._started = False
+
+    def start(self) -> None:
+        if self._started:
+            self.decoder.end_utt()
+        self.decoder.start_utt()
+        self._started = True
+
+    def accept(self, pcm: bytes) -> str:
+        if pcm:
+            self.decoder.process_raw(pcm, False, False)
+        hyp = self.decoder.hyp()
+        return clean_transcript(hyp.hypstr) if hyp else ""
+
+    def finish(self) -> str:
+        if self._started:
+            self.decoder.end_utt()
+            self._started = False
+        hyp = self.decoder.hyp()
+        return clean_transcript(hyp.hypstr) if hyp else ""
+
+
+# --- choosing one ----------------------------------------------------------------------------
+
+ENGINES = ("vosk", "pocketsphinx")
+
+
+def open_recogniser(engine: str | None = None, vosk_model: str | Path | None = None,
+                    open_vocabulary: bool = False) -> Recogniser:
+    """engine None or "auto": Vosk when a model is found and loads, else PocketSphinx, with the
+    reason in .note. "vosk" or "pocketsphinx": that engine or a RecogniserError."""
+    if engine in (None, "auto"):
+        path = find_vosk_model(vosk_model)
+        if path is None:
+            note = f"no Vosk model found, so the built-in PocketSphinx is listening ({FETCH_HINT}: it hears better)"
+        else:
+            try:
+                return VoskRecogniser(path, open_vocabulary=open_vocabulary)
+            except RecogniserError as exc:
+                note = f"{str(exc).rstrip('.')}; using the built-in PocketSphinx"
+        rec = PocketSphinxRecogniser(open_vocabulary=open_vocabulary)
+        rec.note = note
+        return rec
+    if engine == "vosk":
+        path = find_vosk_model(vosk_model)
+        if path is None:
+            raise RecogniserError(f"No Vosk model found; {FETCH_HINT}, or pass --vosk-model FOLDER.")
+        return VoskRecogniser(path, open_vocabulary=open_vocabulary)
+    if engine == "pocketsphinx":
+        return PocketSphinxRecogniser(open_vocabulary=open_vocabulary)
+    raise ValueError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
