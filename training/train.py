@@ -63,6 +63,7 @@ class Config:
     max_minutes: float = 58.0  # stop early (and still write everything) past this wall time
     threads: int = 0  # 0 = torch's default
     bf16: int = -1  # bfloat16 autocast for the training passes: 1 on, 0 off, -1 when the CPU/GPU has it
+    init_adapter: str = ""  # start from this adapter's LoRA weights (continue training) instead of zero
 
 
 def parse_args(argv) -> tuple[Config, argparse.Namespace]:
@@ -140,24 +141,32 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
 
 def batches(examples: list[Example], batch: int, seed: int, skip: int = 0):
     """Endless batches, each from one grid size (so they share a developer-turn cache), grid
-    sizes drawn in proportion to their data. Deterministic for a seed; `skip` resumes."""
+    sizes drawn in proportion to their data. Within a grid, each pass over the data is cut into
+    windows of 32 batches whose examples are sorted by length before batching, so a batch pads
+    little (right padding is wasted work). Deterministic for a seed; `skip` resumes."""
     rng = random.Random(seed)
     by_grid: dict[tuple[int, int], list[Example]] = {}
     for ex in examples:
         by_grid.setdefault(ex.grid, []).append(ex)
     grids = sorted(by_grid)
     weights = [len(by_grid[g]) for g in grids]
-    cursors = {g: 0 for g in grids}
-    orders = {g: rng.sample(range(len(by_grid[g])), len(by_grid[g])) for g in grids}
+    queues: dict[tuple[int, int], list[list[Example]]] = {g: [] for g in grids}
+
+    def refill(grid):
+        pool = rng.sample(by_grid[grid], len(by_grid[grid]))
+        window = batch * 32
+        for i in range(0, len(pool), window):
+            chunk = sorted(pool[i:i + window], key=lambda ex: len(ex.suffix))
+            group = [chunk[j:j + batch] for j in range(0, len(chunk), batch)]
+            rng.shuffle(group)
+            queues[grid].extend(group)
+
     step = 0
     while True:
         grid = rng.choices(grids, weights)[0]
-        pool, out = by_grid[grid], []
-        for _ in range(min(batch, len(pool))):
-            if cursors[grid] == len(pool):
-                cursors[grid], orders[grid] = 0, rng.sample(range(len(pool)), len(pool))
-            out.append(pool[orders[grid][cursors[grid]]])
-            cursors[grid] += 1
+        if not queues[grid]:
+            refill(grid)
+        out = queues[grid].pop()
         if step >= skip:
             yield out
         step += 1
@@ -361,6 +370,10 @@ def main(argv=None) -> int:
         torch.set_rng_state(saved["rng"])
         print(f"Resuming at step {state['step']}.", file=sys.stderr)
 
+    previous = None
+    if cfg.init_adapter and not args.resume:
+        previous = init_from(model, Path(cfg.init_adapter), base_id)
+
     interpreter = ModelInterpreter(LoadedModel(model, tokenizer, base_id), mode="fast")
     model.train()
     stream = batches(train, cfg.batch, cfg.seed, skip=state["step"])
@@ -395,13 +408,35 @@ def main(argv=None) -> int:
             break
     bar.close()
     save_checkpoint(model, optimizer, state, run_dir)
-    write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start)
+    write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start,
+                  previous)
     return 0
+
+
+def init_from(model, path: Path, base_id: str) -> dict:
+    """Load an earlier adapter's LoRA weights to continue from; returns what its report says
+    about how it was made, so the new report tells the whole history."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    weights = path / "adapter_model.safetensors"
+    if not weights.exists():
+        raise SystemExit(f"garden train: --init-adapter {path}: no adapter_model.safetensors there.")
+    meta = json.loads((path / "garden-adapter.json").read_text()) if (path / "garden-adapter.json").exists() else {}
+    if meta.get("base_id") not in (None, base_id):
+        raise SystemExit(f"garden train: --init-adapter {path} was trained on {meta['base_id']}, not {base_id}.")
+    report = json.loads((path / "report.json").read_text()) if (path / "report.json").exists() else {}
+    set_peft_model_state_dict(model, load_file(weights))
+    previous = {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "config", "evals", "previous")}
+    previous["test_exact_match"] = (report.get("test") or {}).get("exact_match")
+    print(f"Continuing from {path} ({previous['steps']} earlier steps).", file=sys.stderr)
+    return previous
 
 
 # --- the report ------------------------------------------------------------------------------
 
-def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start):
+def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start,
+                  previous=None):
     from garden.brain.cases import load_cases
     from garden.brain.evaluate import evaluate, print_report, summary
 
@@ -424,6 +459,7 @@ def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, trai
         "loss_curve": state["losses"],
         "evals": state["evals"],
         "test": None,
+        "previous": previous,  # the run this one continued (--init-adapter), if any
     }
     if not args.no_test and Path(cfg.test_cases).exists():
         cases = load_cases(cfg.test_cases)[: cfg.test_limit]
