@@ -473,10 +473,40 @@ def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, trai
     (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": base_id, "data_hash": report["data_hash"]}))
     (tmp / "report.json").write_text(json.dumps(report, indent=1))
     plot_losses(report, tmp / "loss.png")
+    write_card(tmp, report)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     print(f"Adapter written to {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB); "
           f"training took {train_minutes:.1f} min.", file=sys.stderr)
+
+
+def write_card(folder: Path, report: dict) -> None:
+    """A model card that says what this adapter is (instead of peft's empty template)."""
+    test = report.get("test") or {}
+    history, previous = [], report.get("previous")
+    while previous:
+        history.append(f"{previous.get('steps')} steps ({previous.get('train_wall_minutes')} min)")
+        previous = previous.get("previous")
+    made = " + ".join(reversed(history + [f"{report['steps']} steps ({report['train_wall_minutes']} min)"]))
+    lines = [
+        "# garden adapter",
+        "",
+        "A LoRA adapter that teaches Gemma 3 270M to turn garden commands into calls to the three",
+        "tools of the game `garden` (`plant_seed`, `water_plots`, `harvest_plots`), in FunctionGemma's",
+        "format. Made by `training/train.py` in this repository; `report.json` has the hyperparameters,",
+        "data hash, loss curve and test results, `loss.png` the curve.",
+        "",
+        f"- base: `{report['base_id']}` (the embedded Gemma 3 270M, `--base {report['base']}`)",
+        f"- training: {made} on {report['train_examples']} generated conversations, "
+        f"{report['torch_threads']} CPU threads",
+        f"- test split exact match: {test.get('exact_match', 'not scored')}"
+        + (f" on {test.get('n')} cases" if test else ""),
+        "",
+        "Gemma models and adapters trained on them are subject to the Gemma Terms of Use:",
+        "https://ai.google.dev/gemma/terms",
+        "",
+    ]
+    (folder / "README.md").write_text("\n".join(lines))
 
 
 def plot_losses(report: dict, path: Path) -> None:

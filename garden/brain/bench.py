@@ -20,8 +20,9 @@ MODES = {
     "cache": ("cache", "fp32"),
     "jump": ("jump", "fp32"),
     "subset": ("subset", "fp32"),
-    "fast-fp32": ("fast", "fp32"),
-    "fast": ("fast", "bf16"),
+    "spec": ("spec", "fp32"),
+    "fast": ("fast", "fp32"),
+    "fast-bf16": ("fast", "bf16"),
     "fast-int8": ("fast", "int8"),
 }
 DEFAULT_MODE = "fast"

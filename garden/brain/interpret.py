@@ -6,7 +6,9 @@ Two decoding paths behind the same API, so they can be compared in one run:
 * "fast"   the developer turn's KV cache computed once per grid size and reused; only history and
            utterance are new work. Grammar-forced tokens are appended without asking the model
            (jump-forward) and fed together in the next forward pass; logits are computed only for
-           the tokens the grammar allows instead of all 262,144.
+           the tokens the grammar allows instead of all 262,144. Guessed continuations
+           (garden.brain.draft: repeated plot lists, row/column patterns) are checked in the
+           same pass as the next token, and the cache rolled back over what the model rejects.
 """
 
 from __future__ import annotations
@@ -17,15 +19,22 @@ import unicodedata
 from dataclasses import dataclass
 
 from garden import tools
+from garden.brain import draft
 from garden.brain import format as fg
 from garden.brain import prompt as garden_prompt
 from garden.brain.grammar import Constraint, TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
 from garden.engine import Garden
 from garden.session import Exchange, Interpretation
 
-DEFAULT_PRECISION = "bf16"  # for the fast path; `garden bench` shows what each precision costs and scores
+# For the fast path; `garden bench` shows what each precision costs and scores. fp32 gives
+# exactly the plain path's answers. int8 is 2x faster here but changed 5 of 16 sampled answers
+# (tests/test_fast.py found it), and bf16 is slower than fp32 on a CPU without bfloat16 units.
+DEFAULT_PRECISION = "fp32"
 MAX_NEW_TOKENS = 160  # enough for three calls on a full row each; the grammar closes output in time
 HISTORY_TURNS = 2
+# Decoding modes: "plain" is Hugging Face generate; the others run the fast loop with these levers.
+LEVERS = {"plain": set(), "cache": {"cache"}, "jump": {"jump"}, "subset": {"subset"}, "spec": {"cache", "spec"},
+          "fast": {"cache", "jump", "subset", "spec"}}
 
 
 def looks_english(text: str) -> bool:
@@ -57,8 +66,9 @@ class ModelInterpreter:
         grammar); allow_text=False permits calls only."""
         import torch
 
-        if mode not in ("fast", "plain", "cache", "jump", "subset"):
+        if mode not in LEVERS:
             raise ValueError(f"unknown mode {mode!r}")
+        self.levers = set(LEVERS[mode])  # what the fast loop uses; a test may take one away
         self.torch = torch
         self.loaded = loaded
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
@@ -71,6 +81,7 @@ class ModelInterpreter:
         self.generator = torch.Generator().manual_seed(seed)
         self._grammars: dict[tuple[int, int], TokenGrammar] = {}
         self._prefix: dict[tuple[int, int], tuple[object, int]] = {}
+        self._start_call_id = fg.CONTROL_TOKENS[fg.START_CALL]
         # Text replies may use most of the vocabulary: hold that set as an additive mask once.
         self.device = self.model.get_output_embeddings().weight.device
         self._text_mask = torch.full((len(self.pieces),), float("-inf"), device=self.device)
@@ -111,7 +122,7 @@ class ModelInterpreter:
     def warm_up(self, rows: int = 3, cols: int = 3) -> None:
         """Build the grammar and the developer-turn cache for a grid size before the first command."""
         self.token_grammar(rows, cols)
-        if self.mode in ("fast", "cache"):
+        if "cache" in self.levers:
             self.prefix_cache(rows, cols)
 
     def token_grammar(self, rows: int, cols: int) -> TokenGrammar:
@@ -184,11 +195,9 @@ class ModelInterpreter:
     def _decode_fast(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
         """Greedy decoding with the levers this mode enables (all of them in "fast")."""
         torch = self.torch
-        use_cache = self.mode in ("fast", "cache")
-        use_jump = self.mode in ("fast", "jump")
-        use_subset = self.mode in ("fast", "subset")
+        use_cache, use_jump = "cache" in self.levers, "jump" in self.levers
+        use_subset, use_spec = "subset" in self.levers, "spec" in self.levers
         decoder = inner_model(self.model)
-        weight = self.model.get_output_embeddings().weight
         constraint = self.constraint(rows, cols)
         if use_cache:
             cache, skip = self.prefix_cache(rows, cols)
@@ -197,23 +206,37 @@ class ModelInterpreter:
                 cache, skip = None, 0  # tokenization across the boundary differed: recompute all
         else:
             cache, skip = None, 0
+        context = list(prompt_ids[skip:])  # what lookup drafting may copy from: history, utterance, answer
         pending, out, passes, forced_count = prompt_ids[skip:], [], 0, 0
         while not constraint.done:
-            hidden = decoder(input_ids=torch.tensor([pending], device=self.device), past_key_values=cache, use_cache=True)
+            guess = self._draft(constraint, context, out, rows, cols) if use_spec and cache is not None else []
+            saved = _snapshot(cache) if guess else None
+            if saved is None:
+                guess = []
+            hidden = decoder(input_ids=torch.tensor([pending + guess], device=self.device), past_key_values=cache,
+                             use_cache=True)
             cache = hidden.past_key_values
             passes += 1
-            h = hidden.last_hidden_state[0, -1]
-            allowed = constraint.allowed()
-            if len(allowed) == 1 and not constraint.text_allowed():
-                choice = allowed[0]
-            elif use_subset and not constraint.text_allowed():
-                choice = allowed[self._pick(weight[torch.tensor(allowed, device=self.device)] @ h)]
+            states = hidden.last_hidden_state[0, len(pending) - 1:]
+            # The model's own choice after the pending tokens, then after each guessed token it
+            # agreed with: exactly what one pass per token would choose.
+            agreed = 0
+            while True:
+                choice = self._choose(constraint, states[agreed], use_subset)
+                constraint.advance(choice)
+                out.append(choice)
+                context.append(choice)
+                if agreed < len(guess) and choice == guess[agreed] and not constraint.done:
+                    agreed += 1
+                    continue
+                break
+            if guess and agreed < len(guess):
+                _rollback(saved, fed=len(pending) + len(guess), keep=len(pending) + agreed)
+            forced_count += agreed
+            if agreed == len(guess) or choice != guess[agreed]:
+                pending = [choice]  # not in the cache yet
             else:
-                logits = weight @ h
-                choice = self._pick(logits + self.mask(constraint, logits.shape[-1]))
-            pending = [choice]
-            constraint.advance(choice)
-            out.append(choice)
+                pending = []  # unreachable: an agreed token ends the output
             # Tokens the grammar leaves no choice about join the next forward pass.
             while use_jump and not constraint.done:
                 jump = constraint.forced()
@@ -224,16 +247,73 @@ class ModelInterpreter:
                 for token in jump:
                     constraint.advance(token)
                     out.append(token)
+                    context.append(token)
                     pending.append(token)
                     forced_count += 1
                     if constraint.done:
                         break
         return DecodeResult(out, forward_passes=passes, forced_tokens=forced_count)
 
+    def _choose(self, constraint: Constraint, h, use_subset: bool) -> int:
+        """The constrained greedy (or sampled) choice from one hidden state."""
+        torch = self.torch
+        allowed = constraint.allowed()
+        if len(allowed) == 1 and not constraint.text_allowed():
+            return allowed[0]
+        weight = self.model.get_output_embeddings().weight
+        if use_subset and not constraint.text_allowed():
+            rows = weight[torch.tensor(allowed, device=self.device)]
+            return allowed[self._pick(rows.to(h.dtype) @ h)]
+        logits = (weight @ h.to(weight.dtype)).to(h.dtype)
+        return self._pick(logits + self.mask(constraint, logits.shape[-1]))
+
+    def _draft(self, constraint: Constraint, context: list[int], out: list[int], rows: int, cols: int) -> list[int]:
+        """A guess of the next tokens (garden.brain.draft), cut to what the grammar allows."""
+        if constraint.mode != "call" or self.temperature > 0:
+            return []
+        guess = draft.within_grammar(constraint, draft.lookup(context))
+        start = max((i for i, t in enumerate(out) if t == self._start_call_id), default=-1) + 1
+        call_ids = out[start:]
+        more = draft.next_plots(self.tokenizer.decode(call_ids), rows, cols) if call_ids else ""
+        if more:
+            text = self.tokenizer.decode(call_ids)
+            ids = self.tokenizer.encode(text + more, add_special_tokens=False)
+            if ids[:len(call_ids)] == call_ids:
+                pattern = draft.within_grammar(constraint, ids[len(call_ids):][:draft.MAX_DRAFT])
+                if len(pattern) > len(guess):
+                    guess = pattern
+        return guess
+
+
+def _snapshot(cache) -> list[tuple] | None:
+    """What each KV-cache layer holds before a speculative pass (tensors are replaced, not
+    written in place, by the cache's update, so keeping references is enough). None when the
+    cache is not the layered dynamic kind this knows how to roll back."""
+    layers = getattr(cache, "layers", None)
+    if not layers or not all(hasattr(layer, "keys") and hasattr(layer, "values") for layer in layers):
+        return None
+    return [(layer, layer.keys, layer.values, layer.cumulative_length if getattr(layer, "is_sliding", False) else None)
+            for layer in layers]
+
+
+def _rollback(saved: list[tuple], fed: int, keep: int) -> None:
+    """Drop the last fed - keep tokens of a pass from every layer of the KV cache."""
+    import torch
+
+    for layer, keys, values, cumulative in saved:
+        new_k = layer.keys[:, :, layer.keys.shape[-2] - fed:][:, :, :keep]
+        new_v = layer.values[:, :, layer.values.shape[-2] - fed:][:, :, :keep]
+        layer.keys, layer.values = torch.cat([keys, new_k], dim=-2), torch.cat([values, new_v], dim=-2)
+        if cumulative is not None:  # a sliding-window layer keeps its last window - 1 tokens
+            window = layer.sliding_window
+            layer.keys, layer.values = layer.keys[:, :, -window + 1:], layer.values[:, :, -window + 1:]
+            layer.cumulative_length = cumulative + keep
+
 
 def set_precision(model, precision: str):
-    """fp32 as loaded; bf16 halves memory and uses the CPU's bfloat16 units; int8 quantises the
-    decoder's linear layers dynamically (the tied embedding / output matrix stays as it is)."""
+    """fp32 as loaded; bf16 halves memory (fast one-token passes, but slow multi-token ones on a
+    CPU without bfloat16 units); int8 quantises the decoder's linear layers dynamically and keeps
+    the tied embedding / output matrix in bfloat16 (its rows are upcast where logits are taken)."""
     import torch
 
     if precision == "fp32":
@@ -241,8 +321,12 @@ def set_precision(model, precision: str):
     if precision == "bf16":
         return model if model.dtype == torch.bfloat16 else model.to(torch.bfloat16)
     if precision == "int8":
-        layers = inner_model(model).layers
-        torch.ao.quantization.quantize_dynamic(layers, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        decoder = inner_model(model)
+        # From float32 weights: quantising weights already rounded to bfloat16 cost 5 more points
+        # of exact match on the bench sample.
+        torch.ao.quantization.quantize_dynamic(decoder.layers, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        decoder.embed_tokens.to(torch.bfloat16)  # also the output matrix: they are tied
+        decoder.embed_tokens.register_forward_hook(lambda module, args, output: output.float())
         return model
     raise ValueError(f"unknown precision {precision!r} (fp32, bf16 or int8)")
 

@@ -1,0 +1,82 @@
+"""Draft tokens for speculative decoding: cheap guesses that one forward pass then checks.
+
+Greedy decoding spends one forward pass per choice the grammar leaves open. Garden answers are
+very repetitive, so a guess of what comes next is often right:
+
+* lookup:  the last few tokens already occurred in the prompt's history or the answer so far;
+           guess that what followed them then follows again. "plant roses in the top row and
+           water them" repeats the first call's plot list in the second call; "now water them"
+           repeats the list from the history.
+* pattern: inside a plot list, continue the step between the last two plots ({col:1,row:1},
+           {col:2,row:1} -> {col:3,row:1}), in reading order for a single plot.
+
+The decoder feeds the guess together with the next token, keeps the longest prefix the model
+agrees with (its own constrained greedy choice at every position), and rolls the KV cache back
+over the rest, so the output is exactly what one-token-at-a-time decoding gives.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+MAX_DRAFT = 24  # tokens per guess: a whole plot list of a row or two, or a repeated call
+LOOKUP_NGRAMS = (4, 3, 2)  # longest match first
+
+_LAST_PLOT = re.compile(r"\{col:(\d+),row:(\d+)\}?$")
+_PLOTS = re.compile(r"\{col:(\d+),row:(\d+)")
+
+
+def lookup(context: list[int], limit: int = MAX_DRAFT) -> list[int]:
+    """Prompt-lookup drafting: the tokens that followed the most recent earlier occurrence of
+    the context's last n tokens (n from LOOKUP_NGRAMS, longest first)."""
+    for n in LOOKUP_NGRAMS:
+        if len(context) <= n:
+            continue
+        tail = context[-n:]
+        for start in range(len(context) - n - 1, -1, -1):
+            if context[start:start + n] == tail:
+                follow = context[start + n:start + n + limit]
+                if follow:
+                    return follow
+    return []
+
+
+def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
+    """If the call text ends with a plot's row number (or the plot's closing brace) inside a
+    plot list, guess the next plots (after closing that one)."""
+    if not _LAST_PLOT.search(call_text):
+        return ""
+    close = "" if call_text.endswith("}") else "}"
+    plots = [(int(r), int(c)) for c, r in _PLOTS.findall(call_text[call_text.rfind("plots:["):])]
+    if not plots:
+        return ""
+    (r, c) = plots[-1]
+    step = (plots[-1][0] - plots[-2][0], plots[-1][1] - plots[-2][1]) if len(plots) > 1 else None
+    out = []
+    for _ in range(count):
+        if step and step != (0, 0) and 1 <= r + step[0] <= rows and 1 <= c + step[1] <= cols:
+            r, c = r + step[0], c + step[1]
+        elif c < cols:
+            r, c = r, c + 1  # reading order
+        elif r < rows:
+            r, c = r + 1, 1
+        else:
+            break
+        if (r, c) in plots:
+            break
+        plots.append((r, c))
+        out.append(f",{{col:{c},row:{r}}}")
+    return close + "".join(out) if out else ""
+
+
+def within_grammar(constraint, tokens: list[int]) -> list[int]:
+    """The longest prefix of `tokens` that the constraint allows, token by token."""
+    probe = copy.copy(constraint)
+    kept = []
+    for token in tokens:
+        if probe.done or probe.mode != "call" or token not in probe.allowed():
+            break
+        probe.advance(token)
+        kept.append(token)
+    return kept

@@ -1,0 +1,53 @@
+"""Speculative drafting: the guesses, and the KV-cache rollback that keeps the output exact."""
+
+import pytest
+
+from garden.brain import draft
+
+
+def test_lookup_copies_what_followed_the_last_tokens_before():
+    context = [5, 6, 7, 8, 9, 1, 2, 5, 6, 7]
+    assert draft.lookup(context) == [8, 9, 1, 2, 5, 6, 7]
+    assert draft.lookup(context, limit=2) == [8, 9]
+    assert draft.lookup([1, 2, 3, 4]) == []
+
+
+def test_next_plots_continues_rows_columns_and_reading_order():
+    row = "call:water_plots{plots:[{col:1,row:2},{col:2,row:2"  # the model just chose the row number
+    assert draft.next_plots(row, 3, 3, count=1) == "},{col:3,row:2}"
+    assert draft.next_plots(row + "}", 3, 3, count=1) == ",{col:3,row:2}"
+    assert draft.next_plots(row + "},", 3, 3) == ""  # not at the end of a plot
+    column = "call:water_plots{plots:[{col:3,row:1},{col:3,row:2"
+    assert draft.next_plots(column, 4, 3, count=2) == "},{col:3,row:3},{col:3,row:4}"
+    single = "call:plant_seed{plots:[{col:3,row:1"
+    assert draft.next_plots(single, 3, 3, count=2) == "},{col:1,row:2},{col:2,row:2}"
+    assert draft.next_plots("call:plant_seed{plots:[{col:3,row:3", 3, 3) == ""  # nothing left
+    assert draft.next_plots("call:water_plots{plots:[", 3, 3) == ""
+
+
+@pytest.mark.parametrize("keep", [0, 2, 4])
+def test_rollback_leaves_the_cache_as_if_the_rejected_tokens_were_never_fed(keep):
+    """Past the sliding window (the garden prompt always is) and on a full-attention layer."""
+    import torch
+    from transformers import Gemma3TextConfig, Gemma3TextModel
+
+    from garden.brain.interpret import _rollback, _snapshot
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=8,
+                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=256)
+    model = Gemma3TextModel(config).eval()
+    a, guess, d = list(range(10, 22)), [40, 41, 42, 43], [60, 61]
+    ids = lambda xs: torch.tensor([xs])  # noqa: E731
+    with torch.no_grad():
+        cache = model(input_ids=ids(a), use_cache=True).past_key_values
+        saved = _snapshot(cache)
+        assert saved is not None
+        model(input_ids=ids(guess), past_key_values=cache, use_cache=True)
+        _rollback(saved, fed=len(guess), keep=keep)
+        spec = model(input_ids=ids(d), past_key_values=cache, use_cache=True).last_hidden_state
+
+        ref_cache = model(input_ids=ids(a + guess[:keep]), use_cache=True).past_key_values
+        ref = model(input_ids=ids(d), past_key_values=ref_cache, use_cache=True).last_hidden_state
+    assert torch.allclose(spec, ref, atol=1e-5)
