@@ -29,7 +29,10 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-adapter", action="store_true", help="run the base zero-shot")
     g.add_argument("--mode", default="fast", choices=["fast", "plain"], help="decoding path (default fast)")
     g.add_argument("--precision", default=None, choices=["fp32", "bf16", "int8"],
-                   help="weights for inference (default fp32; int8 is faster but changes some answers)")
+                   help="PyTorch weights for inference (default fp32; int8 is faster but changes some answers)")
+    g.add_argument("--runtime", default="auto", choices=["auto", "llama", "torch"],
+                   help="where the fast path runs: llama.cpp (the embedded GGUF as shipped, when llama-cpp-python "
+                        "is installed) or PyTorch; auto picks llama.cpp when it can (default)")
 
 
 def _grid_options(p: argparse.ArgumentParser) -> None:
@@ -50,7 +53,8 @@ def interpreter_factory(args):
     def load():
         from garden.brain.interpret import load_interpreter
 
-        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode, precision=args.precision)
+        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode, precision=args.precision,
+                                runtime=args.runtime)
     return load
 
 
@@ -250,6 +254,12 @@ def cmd_models(args) -> int:
         print(f"adapter: {adapter} (trained on {models.adapter_base_id(adapter) or 'unknown base'})")
     else:
         print(f"adapter: none at {adapter} (the model runs zero-shot; `garden train` makes one)")
+    from garden.brain import llamacpp
+
+    if llamacpp.available():
+        print("runtime: llama.cpp (llama-cpp-python) for the fast path; PyTorch for training and --mode plain")
+    else:
+        print("runtime: PyTorch (llama-cpp-python is not installed; scripts/setup.sh builds it for a faster game)")
     return 0
 
 

@@ -29,6 +29,16 @@ extras=""
 [ "${1:-}" = "--dev" ] && extras="[dev]"
 pip install -q -e ".${extras}"
 
+# The llama.cpp runtime for the fast path (garden[llama]). llama-cpp-python ships as source on
+# PyPI: pip builds it once with cmake and a C++ compiler (several minutes on 2 cores; pip keeps the
+# wheel in its cache). Only the library is built, for this CPU. Without it garden runs on PyTorch.
+if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
+  echo "Building the llama.cpp runtime (llama-cpp-python, once; a few minutes) ..."
+  CMAKE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF" \
+    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" pip install -q "llama-cpp-python==0.3.36" ||
+    echo "Could not build llama-cpp-python (needs cmake and a C++ compiler); garden will use its PyTorch fast path." >&2
+fi
+
 # System libraries for voice: PortAudio (microphone), espeak-ng and PulseAudio (voice tests).
 missing=()
 ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || missing+=(libportaudio2)

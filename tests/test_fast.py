@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from garden.brain import models
+from garden.brain import llamacpp, models
 from garden.brain.cases import load_cases, replay
 
 ROOT = Path(__file__).resolve().parents[1]
 HAVE_ADAPTER = (models.DEFAULT_ADAPTER / "adapter_config.json").exists()
+LLAMA_CHANGES_ALLOWED = 0
 needs_adapter = pytest.mark.skipif(not HAVE_ADAPTER, reason="no trained adapter in models/garden-adapter yet")
 
 
@@ -91,3 +92,26 @@ def test_speculative_guesses_save_passes_without_changing_the_answer(interpreter
     with_spec, without = fast.interpret(utterance, Garden(), []), no_spec.interpret(utterance, Garden(), [])
     assert with_spec.calls == without.calls
     assert with_spec.stats["forward_passes"] < without.stats["forward_passes"], (with_spec.stats, without.stats)
+
+
+@pytest.mark.slow
+@needs_adapter
+@pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+def test_llama_runtime_returns_the_calls_of_plain_generate(interpreters):
+    """The game's default runtime: llama.cpp on the GGUF as shipped (the weights PyTorch
+    dequantises) with the adapter applied by llama.cpp, against plain PyTorch generate with the
+    merged adapter. Its arithmetic is not PyTorch's (8-bit activations in the quantised matrix
+    products, a float16 KV cache), so this is where an answer could change."""
+    from garden.brain.interpret import load_interpreter
+
+    plain, _ = interpreters
+    fast = load_interpreter(runtime="llama", progress=False)
+    assert fast.runtime == "llama"
+    differences = []
+    for case in _sample(16):
+        garden, history = replay(case)
+        expected = plain.interpret(case["utterance"], garden, history)
+        got = fast.interpret(case["utterance"], garden, history)
+        if got.calls != expected.calls or got.text != expected.text:
+            differences.append((case["utterance"], expected.raw, got.raw))
+    assert len(differences) <= LLAMA_CHANGES_ALLOWED, differences

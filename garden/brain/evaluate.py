@@ -86,7 +86,7 @@ def run_eval(args) -> int:
     if args.limit:
         cases = cases[: args.limit]
     interpreter = load_interpreter(base=args.base, adapter=None if args.no_adapter else args.adapter, mode=args.mode,
-                                   precision=args.precision)
+                                   precision=args.precision, runtime=getattr(args, "runtime", "auto"))
     print(f"model: {interpreter.description}", file=sys.stderr)
     report = evaluate(interpreter, cases, progress=True)
     print_report(report, show_failures=not args.quiet)

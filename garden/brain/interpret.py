@@ -9,11 +9,16 @@ Two decoding paths behind the same API, so they can be compared in one run:
            the tokens the grammar allows instead of all 262,144. Guessed continuations
            (garden.brain.draft: repeated plot lists, row/column patterns) are checked in the
            same pass as the next token, and the cache rolled back over what the model rejects.
+
+The fast path runs its forward passes in PyTorch or, by default when llama-cpp-python is
+installed, in llama.cpp on the embedded GGUF as shipped (garden.brain.llamacpp). The decoding
+logic (grammar, jump-forward) is this file's in both; only the runner differs.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -63,30 +68,48 @@ class ModelInterpreter:
     def __init__(self, loaded, mode: str = "fast", max_new_tokens: int = MAX_NEW_TOKENS,
                  temperature: float = 0.0, seed: int = 0, allow_text: bool = True):
         """temperature > 0 samples instead of greedy decoding (tests use it to explore the
-        grammar); allow_text=False permits calls only."""
-        import torch
-
+        grammar); allow_text=False permits calls only. loaded.model is a transformers model, or a
+        garden.brain.llamacpp.LlamaRuntime (the llama.cpp runtime, fast path only)."""
         if mode not in LEVERS:
             raise ValueError(f"unknown mode {mode!r}")
         self.levers = set(LEVERS[mode])  # what the fast loop uses; a test may take one away
-        self.torch = torch
         self.loaded = loaded
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
+        self.runtime = "llama" if type(self.model).__name__ == "LlamaRuntime" else "torch"
+        if self.runtime == "llama" and (mode == "plain" or temperature > 0):
+            raise ValueError("the llama.cpp runtime decodes greedily on the fast path only")
         self.mode = mode
         self.max_new_tokens = max_new_tokens
         self.pieces = vocabulary_pieces(self.tokenizer)
         self.text_ids = text_reply_ids(self.tokenizer)
         self.allow_text = allow_text
         self.temperature = temperature
-        self.generator = torch.Generator().manual_seed(seed)
         self._grammars: dict[tuple[int, int], TokenGrammar] = {}
         self._prefix: dict[tuple[int, int], tuple[object, int]] = {}
+        self._developer_ids: dict[tuple[int, int], list[int]] = {}
         self._start_call_id = fg.CONTROL_TOKENS[fg.START_CALL]
+        runtime = "llama.cpp" if self.runtime == "llama" else ""
+        self.description = f"{loaded.description} [{mode}{' ' + runtime if runtime else ''}]" + (
+            f" - {loaded.note}" if loaded.note else "")
+        if self.runtime == "llama":
+            import numpy
+
+            # Drafting pays in PyTorch, where a pass is mostly fixed overhead; in llama.cpp each extra
+            # token in a pass costs about a third of a one-token pass, and rejected guesses made
+            # commands 2-3x slower (measured on the test split), so this runtime does not draft.
+            self.levers.discard("spec")
+
+            self._text_allowed = numpy.zeros(self.model.n_vocab, dtype=bool)
+            self._text_allowed[self.text_ids] = True
+            return
+        import torch
+
+        self.torch = torch
+        self.generator = torch.Generator().manual_seed(seed)
         # Text replies may use most of the vocabulary: hold that set as an additive mask once.
         self.device = self.model.get_output_embeddings().weight.device
         self._text_mask = torch.full((len(self.pieces),), float("-inf"), device=self.device)
         self._text_mask[torch.tensor(self.text_ids, device=self.device)] = 0
-        self.description = f"{loaded.description} [{mode}]" + (f" - {loaded.note}" if loaded.note else "")
 
     # --- the API -----------------------------------------------------------------------
 
@@ -122,7 +145,10 @@ class ModelInterpreter:
     def warm_up(self, rows: int = 3, cols: int = 3) -> None:
         """Build the grammar and the developer-turn cache for a grid size before the first command."""
         self.token_grammar(rows, cols)
-        if "cache" in self.levers:
+        if self.runtime == "llama":
+            developer = self.developer_ids(rows, cols)
+            self.model.reuse(developer + [developer[-1]], keep=len(developer))
+        elif "cache" in self.levers:
             self.prefix_cache(rows, cols)
 
     def token_grammar(self, rows: int, cols: int) -> TokenGrammar:
@@ -136,6 +162,8 @@ class ModelInterpreter:
         return Constraint(self.token_grammar(rows, cols), self.text_ids if self.allow_text else None, self.max_new_tokens)
 
     def decode(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
+        if self.runtime == "llama":
+            return self._decode_fast(prompt_ids, rows, cols)
         with self.torch.inference_mode():
             if self.mode == "plain":
                 return self._decode_plain(prompt_ids, rows, cols)
@@ -186,43 +214,45 @@ class ModelInterpreter:
         """(KV cache of the developer turn, its length in tokens), computed once per grid size."""
         key = (rows, cols)
         if key not in self._prefix:
-            ids = self.tokenizer.encode(garden_prompt.prefix(rows, cols), add_special_tokens=False)
+            ids = self.developer_ids(rows, cols)
             with self.torch.inference_mode():
                 out = inner_model(self.model)(input_ids=self.torch.tensor([ids], device=self.device), use_cache=True)
             self._prefix[key] = (out.past_key_values, len(ids))
         return self._prefix[key]
 
+    def developer_ids(self, rows: int, cols: int) -> list[int]:
+        key = (rows, cols)
+        if key not in self._developer_ids:
+            self._developer_ids[key] = self.tokenizer.encode(garden_prompt.prefix(rows, cols), add_special_tokens=False)
+        return self._developer_ids[key]
+
+    def _start(self, prompt_ids: list[int], rows: int, cols: int):
+        """The forward-pass runner for one command (PyTorch or llama.cpp)."""
+        if self.runtime == "llama":
+            return _LlamaRun(self, prompt_ids, rows, cols)
+        return _TorchRun(self, prompt_ids, rows, cols)
+
     def _decode_fast(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
         """Greedy decoding with the levers this mode enables (all of them in "fast")."""
-        torch = self.torch
-        use_cache, use_jump = "cache" in self.levers, "jump" in self.levers
-        use_subset, use_spec = "subset" in self.levers, "spec" in self.levers
-        decoder = inner_model(self.model)
+        use_jump, use_subset, use_spec = "jump" in self.levers, "subset" in self.levers, "spec" in self.levers
         constraint = self.constraint(rows, cols)
-        if use_cache:
-            cache, skip = self.prefix_cache(rows, cols)
-            cache = copy.deepcopy(cache)
-            if prompt_ids[:skip] != self.tokenizer.encode(garden_prompt.prefix(rows, cols), add_special_tokens=False):
-                cache, skip = None, 0  # tokenization across the boundary differed: recompute all
-        else:
-            cache, skip = None, 0
+        run = self._start(prompt_ids, rows, cols)
+        developer = self.developer_ids(rows, cols)
+        skip = len(developer) if prompt_ids[:len(developer)] == developer else 0
         context = list(prompt_ids[skip:])  # what lookup drafting may copy from: history, utterance, answer
-        pending, out, passes, forced_count = prompt_ids[skip:], [], 0, 0
+        pending, out, passes, forced_count = run.pending, [], 0, 0
         while not constraint.done:
-            guess = self._draft(constraint, context, out, rows, cols) if use_spec and cache is not None else []
-            saved = _snapshot(cache) if guess else None
+            guess = self._draft(constraint, context, out, rows, cols) if use_spec and run.can_rollback else []
+            saved = run.snapshot() if guess else None
             if saved is None:
                 guess = []
-            hidden = decoder(input_ids=torch.tensor([pending + guess], device=self.device), past_key_values=cache,
-                             use_cache=True)
-            cache = hidden.past_key_values
+            states = run.forward(pending + guess, logits_from=len(pending) - 1, needed=_choice_points(constraint, guess))
             passes += 1
-            states = hidden.last_hidden_state[0, len(pending) - 1:]
             # The model's own choice after the pending tokens, then after each guessed token it
             # agreed with: exactly what one pass per token would choose.
             agreed = 0
             while True:
-                choice = self._choose(constraint, states[agreed], use_subset)
+                choice = run.choose(constraint, states[agreed], use_subset)
                 constraint.advance(choice)
                 out.append(choice)
                 context.append(choice)
@@ -231,7 +261,7 @@ class ModelInterpreter:
                     continue
                 break
             if guess and agreed < len(guess):
-                _rollback(saved, fed=len(pending) + len(guess), keep=len(pending) + agreed)
+                run.rollback(saved, fed=len(pending) + len(guess), keep=len(pending) + agreed)
             forced_count += agreed
             if agreed == len(guess) or choice != guess[agreed]:
                 pending = [choice]  # not in the cache yet
@@ -285,6 +315,90 @@ class ModelInterpreter:
         return guess
 
 
+class _TorchRun:
+    """Forward passes of a transformers model, from the cached developer turn when it applies."""
+
+    def __init__(self, interpreter: ModelInterpreter, prompt_ids: list[int], rows: int, cols: int):
+        self.interpreter = interpreter
+        self.decoder = inner_model(interpreter.model)
+        self.cache, skip = None, 0
+        if "cache" in interpreter.levers:
+            cache, skip = interpreter.prefix_cache(rows, cols)
+            if prompt_ids[:skip] == interpreter.developer_ids(rows, cols):
+                self.cache = copy.deepcopy(cache)
+            else:
+                skip = 0  # tokenization across the boundary differed: recompute all
+        self.pending = list(prompt_ids[skip:])
+        self.can_rollback = self.cache is not None
+
+    def forward(self, tokens: list[int], logits_from: int, needed: list[bool]):
+        torch = self.interpreter.torch
+        hidden = self.decoder(input_ids=torch.tensor([tokens], device=self.interpreter.device),
+                              past_key_values=self.cache, use_cache=True)
+        self.cache = hidden.past_key_values
+        return hidden.last_hidden_state[0, logits_from:]
+
+    def snapshot(self):
+        return _snapshot(self.cache)
+
+    def rollback(self, saved, fed: int, keep: int) -> None:
+        _rollback(saved, fed, keep)
+
+    def choose(self, constraint: Constraint, state, use_subset: bool) -> int:
+        return self.interpreter._choose(constraint, state, use_subset)
+
+
+class _LlamaRun:
+    """Forward passes in llama.cpp; its context keeps the longest prefix this prompt shares with
+    the last one (the developer turn, often the history too)."""
+
+    can_rollback = True
+
+    def __init__(self, interpreter: ModelInterpreter, prompt_ids: list[int], rows: int, cols: int):
+        self.runtime = interpreter.model
+        self.text_mask = interpreter._text_allowed
+        developer = interpreter.developer_ids(rows, cols)
+        keep = len(developer) if "cache" in interpreter.levers and prompt_ids[:len(developer)] == developer else 0
+        self.pending = self.runtime.reuse(prompt_ids, keep=keep)
+
+    def forward(self, tokens: list[int], logits_from: int, needed: list[bool]):
+        # Each position's logits cost a pass through the 262,144-row output matrix in llama.cpp:
+        # ask only where the grammar leaves a choice.
+        return self.runtime.run(tokens, logits_from, needed)
+
+    def snapshot(self):
+        return len(self.runtime.tokens)
+
+    def rollback(self, saved, fed: int, keep: int) -> None:
+        self.runtime.truncate(len(self.runtime.tokens) - fed + keep)
+
+    def choose(self, constraint: Constraint, logits, use_subset: bool) -> int:
+        """Greedy over what the grammar allows (and the text-reply tokens where a reply may
+        start); ties go to the lower token id, as torch.argmax over a masked vector does."""
+        import numpy
+
+        allowed = constraint.allowed() if not constraint.done else [0]
+        if not constraint.text_allowed():
+            if len(allowed) == 1:
+                return allowed[0]
+            allowed = sorted(allowed)
+            return allowed[int(numpy.argmax(logits[allowed]))]
+        scores = numpy.where(self.text_mask, logits, -numpy.inf)
+        scores[allowed] = logits[allowed]
+        return int(numpy.argmax(scores))
+
+
+def _choice_points(constraint: Constraint, guess: list[int]) -> list[bool]:
+    """For the position after the pending tokens and after each guessed token: does the grammar
+    leave a choice there (else the token is forced and no logits are needed)?"""
+    probe, points = copy.copy(constraint), []
+    for j in range(len(guess) + 1):
+        points.append(not probe.done and (probe.text_allowed() or len(probe.allowed()) > 1))
+        if j < len(guess) and not probe.done:
+            probe.advance(guess[j])
+    return points
+
+
 def _snapshot(cache) -> list[tuple] | None:
     """What each KV-cache layer holds before a speculative pass (tensors are replaced, not
     written in place, by the cache's update, so keeping references is enough). None when the
@@ -331,15 +445,37 @@ def set_precision(model, precision: str):
     raise ValueError(f"unknown precision {precision!r} (fp32, bf16 or int8)")
 
 
+RUNTIMES = ("auto", "torch", "llama")
+
+
 def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", precision: str | None = None,
-                     progress: bool = True):
+                     progress: bool = True, runtime: str = "auto"):
     """Load a model and wrap it; raises models.ModelError with a clear message on user errors.
-    precision None: DEFAULT_PRECISION on the fast path, fp32 on the plain one."""
+    precision None: DEFAULT_PRECISION on the fast path, fp32 on the plain one.
+    runtime "llama" runs the fast path in llama.cpp (the embedded GGUF as shipped plus the adapter);
+    "torch" in PyTorch; "auto" picks llama.cpp for the fast path on the embedded base when
+    llama-cpp-python is installed and no precision is asked for, else PyTorch."""
+    from garden.brain import llamacpp, models
+
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r} ({', '.join(RUNTIMES)})")
+    embedded = base in (models.EMBEDDED, "embedded", "gemma3")
+    chosen = runtime
+    if runtime == "auto":
+        chosen = "llama" if mode == "fast" and embedded and precision is None and llamacpp.available() else "torch"
+    if chosen == "llama":
+        if mode != "fast" or not embedded or precision is not None:
+            raise models.ModelError("the llama.cpp runtime runs the fast path on the embedded base, with its own "
+                                    "weights (use --runtime torch for other bases, --mode plain or --precision)")
+        try:
+            return ModelInterpreter(llamacpp.load(adapter=adapter, progress=progress), mode="fast")
+        except llamacpp.LlamaUnavailable as exc:
+            if runtime == "llama":
+                raise models.ModelError(f"llama.cpp runtime: {exc}") from exc
+            print(f"note: llama.cpp runtime unavailable ({exc}); using PyTorch.", file=sys.stderr)
     import torch
 
     precision = precision or (DEFAULT_PRECISION if mode == "fast" else "fp32")
-    from garden.brain import models
-
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     # bf16 comes straight from the merged cache; int8 quantises the fp32 weights after loading.
     loaded = models.load(base=base, adapter=adapter, progress=progress, dtype_name="bf16" if precision == "bf16" else "fp32")

@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-adapter", action="store_true")
     p.add_argument("--mode", default="fast", choices=["fast", "plain"])
     p.add_argument("--precision", default=None, help="model weights: fp32, bf16 or int8 (default: the interpreter's)")
+    p.add_argument("--runtime", default="auto", choices=["auto", "llama", "torch"])
     return p
 
 

@@ -1,0 +1,299 @@
+"""The llama.cpp runtime for the fast path: the embedded GGUF as shipped, plus the garden adapter.
+
+Why: on this 2-core CPU a decoding step in PyTorch eager mode costs 40-55 ms, mostly framework
+overhead and fp32 weight traffic; llama.cpp runs the same Q4_K_M file with quantised kernels and
+no Python in the layer loop. The decoding logic stays ours (garden.brain.interpret: grammar,
+jump-forward, drafting); llama.cpp only runs forward passes and keeps the KV cache.
+
+* The base is the embedded Q4_K_M GGUF itself: exactly the weights the PyTorch path dequantises.
+* The LoRA adapter (PEFT safetensors) is written once as a GGUF LoRA adapter (tensor names of
+  llama.cpp's gemma3 architecture, `blk.N.attn_q.weight.lora_a` ...) into the user cache dir and
+  applied by llama.cpp at run time with PEFT's scale alpha / r.
+* Prefix reuse: sequence 0 of the KV cache holds the current prompt and answer; each grid size's
+  developer turn is kept in a sequence of its own (cells shared, so copying it into sequence 0
+  costs nothing) and a new prompt only runs from the first token it does not share. Speculative
+  tokens the model rejects are removed with llama_memory_seq_rm.
+* Logits are requested only at the positions the decoder needs (the last pending token and
+  each guessed token), not for the whole prompt.
+
+The binding is llama-cpp-python (optional extra `garden[llama]`, built from source by pip).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+# PEFT module name -> llama.cpp gemma3 tensor name inside block N.
+_TENSOR_NAMES = {
+    "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+    "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+    "mlp.down_proj": "ffn_down",
+}
+N_BATCH = 512
+MAX_PREFIXES = 6  # developer turns kept, one per grid size in use (sequences 1..6)
+
+
+class LlamaUnavailable(Exception):
+    """llama-cpp-python is not installed or cannot run this model; the caller falls back."""
+
+
+def available() -> bool:
+    try:
+        import llama_cpp  # noqa: F401
+    except Exception:  # an ImportError, or a shared library that fails to load
+        return False
+    return True
+
+
+def adapter_to_gguf(adapter: Path, target_dir: Path) -> Path:
+    """Write a PEFT LoRA adapter as a llama.cpp GGUF LoRA adapter, once per adapter content."""
+    import gguf
+    from safetensors.numpy import load_file
+
+    adapter = Path(adapter)
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    weights_file = adapter / "adapter_model.safetensors"
+    digest = hashlib.sha256(weights_file.read_bytes() + json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    out = Path(target_dir) / f"garden-lora-{digest}.gguf"
+    if out.exists():
+        return out
+    tensors = load_file(str(weights_file))
+    pairs: dict[str, dict[str, np.ndarray]] = {}
+    for name, value in tensors.items():
+        # base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight
+        parts = name.split(".")
+        if "layers" not in parts or parts[-2] not in ("lora_A", "lora_B"):
+            raise LlamaUnavailable(f"adapter tensor {name} is not a LoRA A/B matrix of a decoder layer")
+        block = int(parts[parts.index("layers") + 1])
+        module = ".".join(parts[parts.index("layers") + 2:-2])
+        if module not in _TENSOR_NAMES:
+            raise LlamaUnavailable(f"adapter targets {module}, which the llama.cpp runtime does not map")
+        key = f"blk.{block}.{_TENSOR_NAMES[module]}.weight"
+        pairs.setdefault(key, {})["lora_a" if parts[-2] == "lora_A" else "lora_b"] = value.astype(np.float32)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    writer = gguf.GGUFWriter(str(tmp), arch="gemma3")
+    writer.add_type(gguf.GGUFType.ADAPTER)
+    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(config["lora_alpha"]))
+    for key in sorted(pairs):
+        # Same layout as llama.cpp's convert_lora_to_gguf.py: A is (r, in), B is (out, r).
+        writer.add_tensor(key + ".lora_a", pairs[key]["lora_a"])
+        writer.add_tensor(key + ".lora_b", pairs[key]["lora_b"])
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    tmp.rename(out)
+    return out
+
+
+_QUIET = None
+
+
+def _silence(lc) -> None:
+    """llama.cpp logs every load to stderr; the game has its own messages."""
+    global _QUIET
+    if _QUIET is None:
+        _QUIET = lc.llama_log_callback(lambda level, text, user_data: None)
+        lc.llama_log_set(_QUIET, ctypes.c_void_p(0))
+
+
+def _shared(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class LlamaRuntime:
+    """One llama.cpp context: forward passes with logits where asked, and a KV cache that
+    remembers its tokens."""
+
+    def __init__(self, model_path: Path, lora_path: Path | None = None, n_ctx: int = 4096, threads: int = 2):
+        try:
+            import llama_cpp as lc
+        except Exception as exc:
+            raise LlamaUnavailable(f"llama-cpp-python is not installed ({exc}); pip install 'garden[llama]'") from exc
+        self.lc = lc
+        _silence(lc)
+        lc.llama_backend_init()
+        self.model = lc.llama_model_load_from_file(str(model_path).encode(), lc.llama_model_default_params())
+        if not self.model:
+            raise LlamaUnavailable(f"llama.cpp could not load {model_path}")
+        params = lc.llama_context_default_params()
+        params.n_ctx, params.n_batch, params.n_ubatch = n_ctx, N_BATCH, N_BATCH
+        params.n_seq_max = 1 + MAX_PREFIXES
+        params.kv_unified = True  # one cell pool: a kept prefix is shared by sequence 0, not copied
+        params.n_threads = params.n_threads_batch = threads
+        params.swa_full = True  # Gemma 3's sliding-window layers must allow removing recent tokens
+        params.no_perf = True
+        self.ctx = lc.llama_init_from_model(self.model, params)
+        if not self.ctx:
+            raise LlamaUnavailable("llama.cpp could not create a context")
+        self.adapter = None
+        if lora_path is not None:
+            self.adapter = lc.llama_adapter_lora_init(self.model, str(lora_path).encode())
+            if not self.adapter:
+                raise LlamaUnavailable(f"llama.cpp could not load the adapter {lora_path}")
+            adapters = (lc.llama_adapter_lora_p_ctypes * 1)(self.adapter)
+            scales = (ctypes.c_float * 1)(1.0)
+            lc.llama_set_adapters_lora(self.ctx, adapters, 1, scales)
+        self.n_ctx = n_ctx
+        self.n_vocab = lc.llama_vocab_n_tokens(lc.llama_model_get_vocab(self.model))
+        self.memory = lc.llama_get_memory(self.ctx)
+        self.batch = lc.llama_batch_init(N_BATCH, 0, 1)
+        self.tokens: list[int] = []  # what sequence 0 holds, in order
+        self.prefixes: dict[tuple[int, ...], int] = {}  # kept prefix -> its sequence id (oldest first)
+
+    def reuse(self, prompt: list[int], keep: int = 0) -> list[int]:
+        """Make sequence 0 hold the longest cached prefix of this prompt and return the tokens
+        still to run (at least one, so the last token's logits are computed). keep > 0: prompt[:keep]
+        (a developer turn) is kept for later prompts too."""
+        if keep:
+            key = tuple(prompt[:keep])
+            if key not in self.prefixes:
+                pending = self._reuse(list(key), all_cached=True)
+                if pending:
+                    self.run(pending, logits_from=len(pending))
+                self._keep(key)
+            elif _shared(self.tokens, prompt) < keep:
+                self.lc.llama_memory_seq_rm(self.memory, 0, -1, -1)
+                self.lc.llama_memory_seq_cp(self.memory, self.prefixes[key], 0, -1, -1)
+                self.tokens = list(key)
+        return self._reuse(prompt)
+
+    def _reuse(self, prompt: list[int], all_cached: bool = False) -> list[int]:
+        shared = _shared(self.tokens, prompt)
+        shared = shared if all_cached else min(shared, len(prompt) - 1)
+        self.truncate(shared)
+        return list(prompt[shared:])
+
+    def _keep(self, key: tuple[int, ...]) -> None:
+        if len(self.prefixes) >= MAX_PREFIXES:  # forget the oldest grid size
+            oldest = next(iter(self.prefixes))
+            self.lc.llama_memory_seq_rm(self.memory, self.prefixes.pop(oldest), -1, -1)
+        free = min(set(range(1, MAX_PREFIXES + 1)) - set(self.prefixes.values()))
+        self.lc.llama_memory_seq_cp(self.memory, 0, free, 0, len(key))
+        self.prefixes[key] = free
+
+    def truncate(self, keep: int) -> None:
+        """Drop sequence 0's tokens from position keep on (kept prefixes are untouched)."""
+        if keep < len(self.tokens):
+            if not self.lc.llama_memory_seq_rm(self.memory, 0, keep, -1):
+                self.lc.llama_memory_seq_rm(self.memory, 0, -1, -1)
+                self.tokens = []
+                return
+            del self.tokens[keep:]
+
+    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None) -> list[np.ndarray | None]:
+        """Append tokens to the cache; logits (float32 copies) for tokens[logits_from:], or only
+        where needed[i - logits_from] is true (None elsewhere)."""
+        if len(self.tokens) + len(tokens) > self.n_ctx:
+            raise RuntimeError(f"the prompt needs {len(self.tokens) + len(tokens)} tokens; the context holds {self.n_ctx}")
+        lc, batch, out = self.lc, self.batch, []
+
+        def wanted(i: int) -> bool:
+            return i >= logits_from and (needed is None or needed[i - logits_from])
+
+        for start in range(0, len(tokens), N_BATCH):
+            chunk = tokens[start:start + N_BATCH]
+            batch.n_tokens = len(chunk)
+            first = len(self.tokens)
+            for i, token in enumerate(chunk):
+                batch.token[i] = token
+                batch.pos[i] = first + i
+                batch.n_seq_id[i] = 1
+                batch.seq_id[i][0] = 0
+                batch.logits[i] = 1 if wanted(start + i) else 0
+            status = lc.llama_decode(self.ctx, batch)
+            if status != 0:
+                raise RuntimeError(f"llama_decode failed with status {status}")
+            self.tokens.extend(chunk)
+            for i in range(len(chunk)):
+                if wanted(start + i):
+                    row = lc.llama_get_logits_ith(self.ctx, i)
+                    out.append(np.ctypeslib.as_array(row, shape=(self.n_vocab,)).copy())
+                elif start + i >= logits_from:
+                    out.append(None)
+        return out
+
+    def close(self) -> None:
+        if getattr(self, "ctx", None):
+            self.lc.llama_batch_free(self.batch)
+            self.lc.llama_free(self.ctx)
+            self.ctx = None
+            self.lc.llama_model_free(self.model)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class LightTokenizer:
+    """The few tokenizer calls the interpreter makes, straight on `tokenizers` (the Rust library
+    under Hugging Face's fast tokenizers). Why not AutoTokenizer: it imports transformers and
+    torch, which the llama.cpp runtime otherwise never needs - about 350 MB of resident memory
+    that a game with a 1 GB budget cannot spare. tests/test_llamacpp.py checks that both give the
+    same ids, text and vocabulary."""
+
+    def __init__(self, tokenizer_json: Path):
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(tokenizer_json))
+        self.added_tokens_decoder = self._tok.get_added_tokens_decoder()
+        self.all_special_ids = sorted(i for i, t in self.added_tokens_decoder.items() if t.special)
+
+    def __len__(self) -> int:
+        return self._tok.get_vocab_size(with_added_tokens=True)
+
+    def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
+        return self._tok.encode(text, add_special_tokens=add_special_tokens).ids
+
+    def decode(self, ids, skip_special_tokens: bool = False) -> str:
+        return self._tok.decode(list(ids), skip_special_tokens=skip_special_tokens)
+
+    def convert_ids_to_tokens(self, ids) -> list[str | None]:
+        return [self._tok.id_to_token(i) for i in ids]
+
+
+def default_threads() -> int:
+    """GARDEN_THREADS, else the CPU's cores up to 4 (more threads than free cores make llama.cpp's
+    spinning workers wait on each other)."""
+    import os
+
+    try:
+        return max(1, int(os.environ["GARDEN_THREADS"]))
+    except (KeyError, ValueError):
+        return max(1, min(4, os.cpu_count() or 2))
+
+
+def load(adapter="default", progress: bool = True, threads: int | None = None):
+    """The embedded base in llama.cpp with the garden adapter: a models.LoadedModel whose model is
+    a LlamaRuntime. Raises LlamaUnavailable when llama-cpp-python is missing (callers fall back
+    to PyTorch) and models.ModelError for problems the player can fix."""
+    from garden.brain import models
+
+    if not available():
+        raise LlamaUnavailable("llama-cpp-python is not installed; pip install 'garden[llama]'")
+    adapter_dir, note = models._resolve_adapter(adapter)
+    # The tokenizer with FunctionGemma's control-token names comes from the converted base
+    # (made once); llama.cpp reads the same vocabulary from the GGUF, so the ids agree.
+    tokenizer = LightTokenizer(models.convert_embedded(progress=progress) / "tokenizer.json")
+    lora = None
+    if adapter_dir is not None:
+        trained_on = models.adapter_base_id(adapter_dir)
+        if trained_on and trained_on != models.EMBEDDED_ID:
+            raise LlamaUnavailable(f"the adapter was trained on {trained_on}; llama.cpp runs only the embedded base")
+        lora = adapter_to_gguf(adapter_dir, models.cache_dir() / "llama")
+    runtime = LlamaRuntime(models.embedded_gguf(), lora, threads=threads or default_threads())
+    return models.LoadedModel(runtime, tokenizer, models.EMBEDDED_ID, str(adapter_dir) if adapter_dir else None, note)

@@ -1,0 +1,130 @@
+"""The llama.cpp runtime: adapter export, KV-cache reuse and rollback, and the same answers as
+the PyTorch plain path. Model tests are slow and need llama-cpp-python (garden[llama])."""
+
+import json
+
+import numpy as np
+import pytest
+
+from garden.brain import llamacpp, models
+
+needs_llama = pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+
+
+def fake_adapter(folder, r=4, alpha=8):
+    from safetensors.numpy import save_file
+
+    rng = np.random.default_rng(0)
+    shapes = {"self_attn.q_proj": (1024, 640), "mlp.down_proj": (640, 2048)}
+    tensors = {}
+    for block in (0, 17):
+        for module, (out, inp) in shapes.items():
+            prefix = f"base_model.model.model.layers.{block}.{module}"
+            tensors[f"{prefix}.lora_A.weight"] = rng.standard_normal((r, inp)).astype(np.float32)
+            tensors[f"{prefix}.lora_B.weight"] = rng.standard_normal((out, r)).astype(np.float32)
+    folder.mkdir()
+    save_file(tensors, str(folder / "adapter_model.safetensors"))
+    (folder / "adapter_config.json").write_text(json.dumps({"r": r, "lora_alpha": alpha, "peft_type": "LORA"}))
+    return tensors
+
+
+def test_adapter_export_writes_llama_cpp_lora_tensors(tmp_path):
+    import gguf
+
+    tensors = fake_adapter(tmp_path / "adapter")
+    out = llamacpp.adapter_to_gguf(tmp_path / "adapter", tmp_path / "cache")
+    assert llamacpp.adapter_to_gguf(tmp_path / "adapter", tmp_path / "cache") == out  # cached by content
+    reader = gguf.GGUFReader(str(out))
+    fields = {name: field for name, field in reader.fields.items()}
+    assert bytes(fields["general.architecture"].parts[-1]).decode() == "gemma3"
+    assert bytes(fields["adapter.type"].parts[-1]).decode() == "lora"
+    assert float(fields["adapter.lora.alpha"].parts[-1][0]) == 8.0
+    got = {t.name: np.asarray(t.data) for t in reader.tensors}
+    assert set(got) == {f"blk.{b}.{m}.weight.{ab}" for b in (0, 17) for m in ("attn_q", "ffn_down")
+                        for ab in ("lora_a", "lora_b")}
+    a = tensors["base_model.model.model.layers.17.mlp.down_proj.lora_A.weight"]
+    b = tensors["base_model.model.model.layers.17.mlp.down_proj.lora_B.weight"]
+    np.testing.assert_array_equal(got["blk.17.ffn_down.weight.lora_a"].reshape(a.shape), a)
+    np.testing.assert_array_equal(got["blk.17.ffn_down.weight.lora_b"].reshape(b.shape), b)
+
+
+def test_adapter_export_refuses_modules_it_cannot_map(tmp_path):
+    from safetensors.numpy import save_file
+
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    save_file({"base_model.model.lm_head.lora_A.weight": np.zeros((4, 640), np.float32)},
+              str(folder / "adapter_model.safetensors"))
+    (folder / "adapter_config.json").write_text(json.dumps({"r": 4, "lora_alpha": 8}))
+    with pytest.raises(llamacpp.LlamaUnavailable):
+        llamacpp.adapter_to_gguf(folder, tmp_path / "cache")
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    return llamacpp.LlamaRuntime(models.embedded_gguf(), None)
+
+
+@pytest.mark.slow
+@needs_llama
+def test_cache_reuse_and_rollback_give_the_logits_of_a_fresh_run(runtime):
+    first = list(range(1000, 1040))
+    second = first[:30] + list(range(2000, 2012))
+    runtime.truncate(0)
+    fresh = runtime.run(second, logits_from=len(second) - 3)
+    runtime.truncate(0)
+    runtime.run(first, logits_from=len(first) - 1)
+    pending = runtime.reuse(second)
+    assert pending == second[30:] and len(runtime.tokens) == 30
+    reused = runtime.run(pending, logits_from=len(pending) - 3)
+    # llama.cpp's kernels depend on the batch shape (a 12-token batch against a 42-token one), so
+    # logits agree closely, not bit for bit.
+    for a, b in zip(fresh, reused):
+        assert int(np.argmax(a)) == int(np.argmax(b))
+        np.testing.assert_allclose(a, b, atol=0.5)
+    # Speculate 5 wrong tokens, roll back, continue: the same as never having fed them.
+    runtime.run([7, 8, 9, 10, 11], logits_from=0)
+    runtime.truncate(len(runtime.tokens) - 5)
+    after = runtime.run([3000], logits_from=0)[0]
+    runtime.truncate(0)
+    straight = runtime.run(second + [3000], logits_from=len(second))[0]
+    assert int(np.argmax(after)) == int(np.argmax(straight))
+    np.testing.assert_allclose(after, straight, atol=0.5)
+
+
+@pytest.mark.slow
+def test_light_tokenizer_agrees_with_hugging_face():
+    """The llama.cpp runtime tokenizes without transformers; it must see exactly the same ids."""
+    from transformers import AutoTokenizer
+
+    from garden.brain import prompt
+    from garden.brain.grammar import text_reply_ids, vocabulary_pieces
+
+    folder = models.convert_embedded(progress=False)
+    hf, light = AutoTokenizer.from_pretrained(str(folder)), llamacpp.LightTokenizer(folder / "tokenizer.json")
+    assert len(hf) == len(light)
+    assert vocabulary_pieces(hf) == vocabulary_pieces(light)
+    assert text_reply_ids(hf) == text_reply_ids(light)
+    assert models.check_control_tokens(light) == []
+    for rows, cols, said in [(3, 3, "plant roses in the top row and water them"), (5, 4, "Water plot #7, then r2 c3 🌻")]:
+        text = prompt.render_prompt(rows, cols, [("water plot 1", [], [], None)], said)
+        ids = hf.encode(text, add_special_tokens=False)
+        assert light.encode(text) == ids
+        assert light.decode(ids) == hf.decode(ids, skip_special_tokens=False)
+
+
+@pytest.mark.slow
+@needs_llama
+def test_each_grid_sizes_developer_turn_is_kept_and_restored(runtime):
+    a, b = list(range(5000, 5060)), list(range(6000, 6050))  # two "developer turns"
+    runtime.truncate(0)
+    assert runtime.reuse(a + [1, 2], keep=len(a)) == [1, 2]  # a computed and kept
+    runtime.run([1, 2], logits_from=1)
+    assert runtime.reuse(b + [3], keep=len(b)) == [3]  # b computed and kept; sequence 0 now holds b
+    runtime.run([3], logits_from=0)
+    assert runtime.reuse(a + [4, 5], keep=len(a)) == [4, 5]  # a restored, not recomputed
+    restored = runtime.run([4, 5], logits_from=1)[0]
+    runtime.truncate(0)
+    fresh = runtime.run(a + [4, 5], logits_from=len(a) + 1)[0]
+    assert int(np.argmax(restored)) == int(np.argmax(fresh))
+    np.testing.assert_allclose(restored, fresh, atol=0.5)
