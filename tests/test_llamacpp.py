@@ -128,3 +128,24 @@ def test_each_grid_sizes_developer_turn_is_kept_and_restored(runtime):
     fresh = runtime.run(a + [4, 5], logits_from=len(a) + 1)[0]
     assert int(np.argmax(restored)) == int(np.argmax(fresh))
     np.testing.assert_allclose(restored, fresh, atol=0.5)
+
+
+@pytest.mark.slow
+@needs_llama
+def test_a_saved_developer_turn_loads_at_the_next_start(tmp_path, runtime):
+    turn = list(range(7000, 7080))
+    first = llamacpp.LlamaRuntime(models.embedded_gguf(), None, state_dir=tmp_path)
+    assert first.reuse(turn + [9], keep=len(turn)) == [9]
+    computed = first.run([9], logits_from=0)[0]
+    first.close()
+    assert len(list(tmp_path.glob("prefix-*.state"))) == 1
+    second = llamacpp.LlamaRuntime(models.embedded_gguf(), None, state_dir=tmp_path)
+    assert second._load_state(tuple(turn))  # from the file, not computed
+    assert second.reuse(turn + [9], keep=len(turn)) == [9]
+    loaded = second.run([9], logits_from=0)[0]
+    second.close()
+    np.testing.assert_array_equal(loaded, computed)
+    # A state for other tokens is not taken for this prefix.
+    third = llamacpp.LlamaRuntime(models.embedded_gguf(), None, state_dir=tmp_path)
+    assert not third._load_state(tuple(turn[:-1] + [1]))
+    third.close()
