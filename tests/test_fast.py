@@ -35,19 +35,25 @@ def _sample(n, seed=0):
     return random.Random(seed).sample(cases, n)
 
 
+def _differences(plain, other, cases):
+    """(utterance, plain's raw output, the other's) wherever calls or text differ."""
+    found = []
+    for case in cases:
+        garden, history = replay(case)
+        expected = plain.interpret(case["utterance"], garden, history)
+        got = other.interpret(case["utterance"], garden, history)
+        if got.calls != expected.calls or got.text != expected.text:
+            found.append((case["utterance"], expected.raw, got.raw))
+    return found
+
+
 @pytest.mark.slow
 @needs_adapter
 def test_fast_path_returns_the_same_calls_as_plain_generate(interpreters):
     """The decoding levers are exact: same weights, same calls and text. (Weight precision is
     another matter: `garden bench` scores bf16 and int8.)"""
     plain, fast_fp32 = interpreters
-    differences = []
-    for case in _sample(16):
-        garden, history = replay(case)
-        expected = plain.interpret(case["utterance"], garden, history)
-        got = fast_fp32.interpret(case["utterance"], garden, history)
-        if got.calls != expected.calls or got.text != expected.text:
-            differences.append((case["utterance"], expected.raw, got.raw))
+    differences = _differences(plain, fast_fp32, _sample(16))
     assert not differences, differences
 
 
@@ -107,11 +113,5 @@ def test_llama_runtime_returns_the_calls_of_plain_generate(interpreters):
     plain, _ = interpreters
     fast = load_interpreter(runtime="llama", progress=False)
     assert fast.runtime == "llama"
-    differences = []
-    for case in _sample(16):
-        garden, history = replay(case)
-        expected = plain.interpret(case["utterance"], garden, history)
-        got = fast.interpret(case["utterance"], garden, history)
-        if got.calls != expected.calls or got.text != expected.text:
-            differences.append((case["utterance"], expected.raw, got.raw))
+    differences = _differences(plain, fast, _sample(16))
     assert len(differences) <= LLAMA_CHANGES_ALLOWED, differences
