@@ -88,8 +88,8 @@ class ModelInterpreter:
         self._prefix: dict[tuple[int, int], tuple[object, int]] = {}
         self._developer_ids: dict[tuple[int, int], list[int]] = {}
         self._start_call_id = fg.CONTROL_TOKENS[fg.START_CALL]
-        runtime = "llama.cpp" if self.runtime == "llama" else ""
-        self.description = f"{loaded.description} [{mode}{' ' + runtime if runtime else ''}]" + (
+        # The HUD shows this in one line: the llama.cpp runtime only has the fast path.
+        self.description = f"{loaded.description} [{'llama.cpp' if self.runtime == 'llama' else mode}]" + (
             f" - {loaded.note}" if loaded.note else "")
         if self.runtime == "llama":
             import numpy
