@@ -146,8 +146,7 @@ class ModelInterpreter:
         """Build the grammar and the developer-turn cache for a grid size before the first command."""
         self.token_grammar(rows, cols)
         if self.runtime == "llama":
-            developer = self.developer_ids(rows, cols)
-            self.model.reuse(developer + [developer[-1]], keep=len(developer))
+            self.model.keep_prefix(self.developer_ids(rows, cols))
         elif "cache" in self.levers:
             self.prefix_cache(rows, cols)
 
@@ -304,9 +303,9 @@ class ModelInterpreter:
         guess = draft.within_grammar(constraint, draft.lookup(context))
         start = max((i for i, t in enumerate(out) if t == self._start_call_id), default=-1) + 1
         call_ids = out[start:]
-        more = draft.next_plots(self.tokenizer.decode(call_ids), rows, cols) if call_ids else ""
+        text = self.tokenizer.decode(call_ids) if call_ids else ""
+        more = draft.next_plots(text, rows, cols) if text else ""
         if more:
-            text = self.tokenizer.decode(call_ids)
             ids = self.tokenizer.encode(text + more, add_special_tokens=False)
             if ids[:len(call_ids)] == call_ids:
                 pattern = draft.within_grammar(constraint, ids[len(call_ids):][:draft.MAX_DRAFT])
@@ -459,7 +458,7 @@ def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "
 
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r} ({', '.join(RUNTIMES)})")
-    embedded = base in (models.EMBEDDED, "embedded", "gemma3")
+    embedded = models.is_embedded(base)
     chosen = runtime
     if runtime == "auto":
         chosen = "llama" if mode == "fast" and embedded and precision is None and llamacpp.available() else "torch"

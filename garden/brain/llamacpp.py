@@ -155,10 +155,8 @@ class LlamaRuntime:
         self.memory = lc.llama_get_memory(self.ctx)
         self.batch = lc.llama_batch_init(N_BATCH, 0, 1)
         self.state_dir = Path(state_dir) if state_dir else None
-        import llama_cpp
-
         # Saved states are valid for this model, adapter and llama.cpp version only.
-        self._state_tag = f"{Path(model_path).name}|{Path(lora_path).name if lora_path else '-'}|{llama_cpp.__version__}"
+        self._state_tag = f"{Path(model_path).name}|{Path(lora_path).name if lora_path else '-'}|{lc.__version__}"
         self.tokens: list[int] = []  # what sequence 0 holds, in order
         self.prefixes: dict[tuple[int, ...], int] = {}  # kept prefix -> its sequence id (oldest first)
 
@@ -167,18 +165,23 @@ class LlamaRuntime:
         still to run (at least one, so the last token's logits are computed). keep > 0: prompt[:keep]
         (a developer turn) is kept for later prompts too."""
         if keep:
-            key = tuple(prompt[:keep])
-            if key not in self.prefixes and not self._load_state(key):
-                pending = self._reuse(list(key), all_cached=True)
-                if pending:
-                    self.run(pending, logits_from=len(pending))
-                self._keep(key)
-                self._save_state(key)
-            if _shared(self.tokens, prompt) < keep:
-                self.lc.llama_memory_seq_rm(self.memory, 0, -1, -1)
-                self.lc.llama_memory_seq_cp(self.memory, self.prefixes[key], 0, -1, -1)
-                self.tokens = list(key)
+            self.keep_prefix(prompt[:keep])
         return self._reuse(prompt)
+
+    def keep_prefix(self, prefix: list[int]) -> None:
+        """Make sequence 0 start with this prefix, kept in a sequence of its own: loaded from the
+        state folder, or computed (and saved) the first time."""
+        key = tuple(prefix)
+        if key not in self.prefixes and not self._load_state(key):
+            pending = self._reuse(list(key), all_cached=True)
+            if pending:
+                self.run(pending, logits_from=len(pending))
+            self._keep(key)
+            self._save_state(key)
+        if _shared(self.tokens, prefix) < len(prefix):
+            self.lc.llama_memory_seq_rm(self.memory, 0, -1, -1)
+            self.lc.llama_memory_seq_cp(self.memory, self.prefixes[key], 0, -1, -1)
+            self.tokens = list(key)
 
     def _reuse(self, prompt: list[int], all_cached: bool = False) -> list[int]:
         shared = _shared(self.tokens, prompt)
@@ -326,8 +329,6 @@ class LightTokenizer:
 def default_threads() -> int:
     """GARDEN_THREADS, else the CPU's cores up to 4 (more threads than free cores make llama.cpp's
     spinning workers wait on each other)."""
-    import os
-
     try:
         return max(1, int(os.environ["GARDEN_THREADS"]))
     except (KeyError, ValueError):

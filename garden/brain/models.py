@@ -142,9 +142,14 @@ def check_control_tokens(tokenizer) -> list[str]:
 
 # --- loading ---------------------------------------------------------------------------------
 
+def is_embedded(base: str) -> bool:
+    """Does --base name the embedded Gemma 3 270M (under any of its accepted names)?"""
+    return base in (EMBEDDED, "embedded", "gemma3")
+
+
 def resolve_base(base: str, progress: bool = True) -> tuple[str, str]:
     """(folder or hub id to load, stable base id) for --base."""
-    if base in (EMBEDDED, "embedded", "gemma3"):
+    if is_embedded(base):
         return str(convert_embedded(progress=progress)), EMBEDDED_ID
     if base == FUNCTIONGEMMA:
         return FUNCTIONGEMMA_HUB_ID, FUNCTIONGEMMA_HUB_ID
