@@ -1,5 +1,6 @@
 """The garden grammar and the token-level constraint, without any model."""
 
+import itertools
 import random
 
 import pytest
@@ -25,6 +26,8 @@ def test_grammar_accepts_well_formed_garden_calls():
     GOOD.replace("call:water_plots", "call:dig_plots"),  # unknown tool
     GOOD.replace("<start_function_response>", ""),  # must end with the response marker
     GOOD.replace("plots:[{col:3,row:3}]", "plots:[]"),  # at least one plot
+    GOOD.replace("{col:1,row:1},{col:2,row:1}", "{col:2,row:1},{col:1,row:1}"),  # plots in reading order
+    GOOD.replace("{col:1,row:1},{col:2,row:1}", "{col:1,row:1},{col:1,row:1}"),  # each plot once
 ])
 def test_grammar_rejects_anything_else(bad):
     assert not garden_grammar(3, 3).matches(bad)
@@ -43,6 +46,19 @@ def test_a_new_seed_kind_in_the_tool_definition_reaches_the_grammar():
     grammar = Grammar.from_tree(calls_tree(extended, 3, 3))
     assert grammar.matches(GOOD.replace("rose", "lily"))
     assert not garden_grammar(3, 3).matches(GOOD.replace("rose", "lily"))
+
+
+def test_a_list_of_plots_is_any_set_of_plots_written_in_reading_order():
+    grammar = garden_grammar(2, 2)
+    cells = [(1, 1), (1, 2), (2, 1), (2, 2)]
+    accepted = set()
+    for length in range(1, 5):
+        for seq in itertools.product(cells, repeat=length):
+            plots = ",".join(f"{{col:{c},row:{r}}}" for r, c in seq)
+            if grammar.matches(f"<start_function_call>call:water_plots{{plots:[{plots}]}}<end_function_call>"
+                               "<start_function_response>"):
+                accepted.add(seq)
+    assert accepted == {seq for length in range(1, 5) for seq in itertools.combinations(cells, length)}
 
 
 def test_forced_text_runs_up_to_the_next_choice():

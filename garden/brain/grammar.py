@@ -6,7 +6,8 @@ Two layers, both testable without a model:
   (<start_function_call>, <escape>, ...) are single symbols, written here as private-use
   characters. The language is: one or more well-formed calls to the tools, each argument allowed
   by its schema (seed from the enum, every row/col inside the grid), then
-  <start_function_response>. Compiled schema -> NFA (Thompson) -> DFA (subset construction).
+  <start_function_response>. A list of plots names each plot once, in reading order (the order
+  of the training targets). Compiled schema -> NFA (Thompson) -> DFA (subset construction).
 * `TokenGrammar`  the DFA lifted onto a tokenizer's vocabulary: for each DFA state, which token
   ids may come next and where each leads, and which tokens are forced (jump-forward).
 
@@ -45,7 +46,9 @@ def from_symbols(text: str) -> str:
 
 
 # --- schema -> regular expression tree -----------------------------------------------------
-# A node is ("lit", str) | ("alt", [nodes]) | ("seq", [nodes]) | ("plus", node)
+# A node is ("lit", str) | ("alt", [nodes]) | ("seq", [nodes]) | ("star", node)
+#         | ("ascending", [nodes]): one or more of the nodes, comma-separated, each used at most
+#           once and in the given order (a set of plots written in reading order)
 
 def _lit(s: str):
     return ("lit", s)
@@ -70,11 +73,28 @@ def _value(schema: dict, key: str, bounds: dict[str, int]):
             raise ValueError(f"'{key}': integers need a bound (known: {', '.join(bounds)})")
         return _alt([_lit(str(n)) for n in range(1, bounds[key] + 1)])
     if kind == "array":
+        cells = _grid_cells(schema["items"], bounds)
+        if cells is not None:
+            return _seq(_lit("["), ("ascending", cells), _lit("]"))
         item = _value(schema["items"], key, bounds)
         return _seq(_lit("["), item, ("star", _seq(_lit(","), item)), _lit("]"))
     if kind == "object":
         return _object(schema, bounds)
     raise ValueError(f"'{key}': unsupported type {kind!r}")
+
+
+def _grid_cells(schema: dict, bounds: dict[str, int]):
+    """A list item that is a plot ({row, col}, both bounded): every plot as a literal, in reading
+    order, or None for other items. The training targets always list plots this way, so the
+    decoder may insist on it: that rules out repeats and a plot forgotten then added out of
+    place, at the cost of nothing the model was taught. (The schema itself stays as declared in
+    the prompt; this is only the decoder's canonical form.)"""
+    props = schema.get("properties", {}) if schema.get("type") == "object" else {}
+    if set(props) != {"row", "col"} or any(props[k].get("type") != "integer" for k in props):
+        return None
+    values = lambda r, c: {"row": r, "col": c}  # noqa: E731
+    return [_lit("{" + ",".join(f"{k}:{values(r, c)[k]}" for k in sorted(props)) + "}")
+            for r in range(1, bounds["row"] + 1) for c in range(1, bounds["col"] + 1)]
 
 
 def _object(schema: dict, bounds: dict[str, int]):
@@ -121,6 +141,20 @@ class _NFA:
             end = self.state()
             for part in arg:
                 self.edges[self.build(part, start)].append((None, end))
+            return end
+        if kind == "ascending":
+            # Shared states instead of a tree: after item i, a comma leads to any later item, so
+            # the automaton grows with the number of items, not the number of their subsets.
+            end = self.state()
+            entries = [self.state() for _ in arg]
+            for i, part in enumerate(arg):
+                self.edges[start].append((None, entries[i]))
+                done = self.build(part, entries[i])
+                self.edges[done].append((None, end))
+                if i + 1 < len(arg):
+                    comma = self.state()
+                    self.edges[done].append((",", comma))
+                    self.edges[comma].extend((None, later) for later in entries[i + 1:])
             return end
         if kind == "star":
             loop, end = self.state(), self.state()
