@@ -147,7 +147,21 @@ def test_pocketsphinx_partials_grow_while_the_speech_streams_in(sphinx):
     partials = [sphinx.accept(pcm[i:i + 3200]) for i in range(0, len(pcm), 3200)]
     assert sphinx.finish() == "plant sunflowers in the top row"
     heard = [p for p in partials if p]
-    assert heard and heard[0] != heard[-1] and heard[-1].startswith("plant")
+    # How the first words are heard mid-stream depends on what the recogniser heard before (its
+    # running cepstral mean); that the transcript grows to the end of the command does not.
+    assert heard and heard[0] != heard[-1] and heard[-1].endswith("in the top row")
+
+
+@needs_espeak
+def test_pocketsphinx_keeps_its_microphone_estimate_for_the_next_session():
+    first = PocketSphinxRecogniser()  # a fresh data folder (conftest): the model's starting point
+    generic = first.decoder.get_cmn()
+    assert first.transcribe(audio.espeak("water plots one and two")) == "water plots one and two"
+    learnt = first.decoder.get_cmn()
+    assert learnt != generic and first._cmn_path().read_text() == learnt
+    assert PocketSphinxRecogniser().decoder.get_cmn() == learnt
+    first._cmn_path().write_text("not, numbers")
+    assert PocketSphinxRecogniser().decoder.get_cmn() == generic  # a damaged file is ignored
 
 
 @needs_espeak
@@ -289,7 +303,7 @@ class FakeMicrophone:
 
     def __init__(self, fail_open: str | None = None):
         self.blocks: queue.Queue = queue.Queue()
-        self.level, self.fail_open, self.opened = 0.0, fail_open, False
+        self.level, self.fail_open, self.opened, self.overflows = 0.0, fail_open, False, 0
 
     def open(self):
         if self.fail_open:
@@ -354,7 +368,7 @@ def test_push_to_talk_shows_partials_then_hands_the_final_text_to_the_window(sph
         assert game.on_event(key(pygame.KEYDOWN), session) is True  # key repeat: still one utterance
         assert wait_for(lambda: session.voice.status == "listening")
         game.microphone.say(audio.espeak("plant sunflowers in the top row") + audio.silence(0.2))
-        assert wait_for(lambda: session.voice.partial.startswith("plant"))
+        assert wait_for(lambda: session.voice.partial.endswith("top row"))  # live, before the key is let go
         assert game.on_frame(session) is True
         assert game.on_event(key(pygame.KEYUP), session) is True
         assert wait_for(lambda: delivered)

@@ -224,7 +224,10 @@ def test_speech_through_pulseaudio_reaches_the_brain_exactly_as_said(pulse):
     brain = RecordingInterpreter()
     session, game = play_by_voice(pulse, lambda: brain, COMMAND)
     assert game.microphone.name == "pulse"
-    assert brain.heard == [COMMAND]
+    if brain.heard != [COMMAND]:  # keep what was heard, so a failure can be listened to
+        wav = audio.write_wav(Path(pulse[0].root).parent / "heard.wav", game.utterances[-1]["audio"])
+        pytest.fail(f"heard {brain.heard} for {COMMAND!r}; {game.utterances[-1]['overflows']} input overflows; "
+                    f"the audio is in {wav}")
     turn = session.turns_seen[-1]
     assert turn.source == "voice" and turn.input == COMMAND
     assert game.utterances[0]["end_to_text_ms"] < 1500

@@ -204,7 +204,7 @@ def open_engines(names: list[str]) -> list[tuple[str, object]]:
     for name in names:
         try:
             if name == "pocketsphinx":
-                engines.append((name, PocketSphinxRecogniser()))
+                engines.append((name, PocketSphinxRecogniser(remember=False)))
             elif name == "vosk":
                 path = find_vosk_model()
                 if path is None:
@@ -212,7 +212,7 @@ def open_engines(names: list[str]) -> list[tuple[str, object]]:
                     continue
                 engines.append((name, VoskRecogniser(path)))
             elif name == "pocketsphinx-open":
-                engines.append((name, PocketSphinxRecogniser(open_vocabulary=True)))
+                engines.append((name, PocketSphinxRecogniser(open_vocabulary=True, remember=False)))
             else:
                 print(f"note: unknown engine {name!r} skipped.", file=sys.stderr)
         except RecogniserError as exc:

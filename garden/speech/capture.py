@@ -71,10 +71,13 @@ class Microphone:
         self._resampler: StreamResampler | None = None
         self._last_audio = 0.0
         self._failed: str | None = None
+        self.overflows = 0  # blocks the host dropped because the callback came too late (a busy machine)
 
     # --- the audio thread: enqueue and nothing else -------------------------------------
 
     def _callback(self, indata, frames, time_info, status) -> None:
+        if status and status.input_overflow:
+            self.overflows += 1
         self._queue.put(bytes(indata))
 
     def _finished(self) -> None:
@@ -101,6 +104,9 @@ class Microphone:
         try:
             self._stream = sd.RawInputStream(samplerate=rate, blocksize=int(rate * self.block_seconds), device=device,
                                              channels=channels, dtype="int16", callback=self._callback,
+                                             # the host's larger buffer: on a busy machine a late callback
+                                             # then delays a block instead of dropping the words in it
+                                             latency="high",
                                              finished_callback=self._finished)
             self._stream.start()
         except Exception as exc:  # PortAudioError, or an OSError from the host API

@@ -291,7 +291,8 @@ class VoiceGame:
         self.voice.partial, self.voice.level = text, 0.0
         self.utterances.append({"text": text, "audio": b"".join(heard), "released": released,
                                 "recognise_ms": (recognised - finished) * 1000,
-                                "end_to_text_ms": (recognised - released) * 1000})
+                                "end_to_text_ms": (recognised - released) * 1000,
+                                "overflows": self.microphone.overflows})
         if not text:
             self.voice.status = "idle"
             self.voice.message = NOTHING_HEARD
