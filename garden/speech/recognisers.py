@@ -281,8 +281,6 @@ class PocketSphinxRecogniser(Recogniser):
             raise RecogniserError(f"PocketSphinx could not start ({exc}).") from exc
         self.description = f"pocketsphinx (en-us, {kind})"
         self._started = False
-        self._untuned = True  # still on the model's generic estimate
-        self._audio: list[bytes] | None = None  # the utterance, kept only while untuned
         if remember:
             self._restore_cmn()
 
@@ -290,10 +288,10 @@ class PocketSphinxRecogniser(Recogniser):
     # mean (live CMN). It starts from the model's generic guess, so the first command of a
     # session is heard worst (measured: "the sunflowers..." for "plant sunflowers..." until the
     # estimate has seen one utterance). Keeping the estimate in the data folder lets the next
-    # session start where this one ended. With no saved estimate, the first command is decoded
-    # twice: once to learn the estimate, once to hear it (measured on 48 espeak-ng recordings
-    # with a fresh decoder: 36 exact after one pass, 37 after two; "cut the the two put top"
-    # became the right words). It costs one more pass over one utterance, once per install.
+    # session start where this one ended. (Decoding the very first command a second time with
+    # the estimate it produced was tried and dropped: 36 -> 37 of 48 first commands exact, but
+    # the estimate then drifts differently, and over the 30 commands of the voice bench it cost
+    # one sentence: 10 -> 9 exact, WER 20.5% -> 21.2%.)
     CMN_FILE = "pocketsphinx-cmn.txt"
 
     def _cmn_path(self) -> Path:
@@ -309,7 +307,6 @@ class PocketSphinxRecogniser(Recogniser):
             return  # none yet, or unreadable: the model's own starting point
         if len(values) == len(self.decoder.get_cmn().split(",")) and all(map(math.isfinite, values)):
             self.decoder.set_cmn(saved)
-            self._untuned = False
 
     def _save_cmn(self) -> None:
         path = self._cmn_path()
@@ -326,13 +323,10 @@ class PocketSphinxRecogniser(Recogniser):
             self.decoder.end_utt()
         self.decoder.start_utt()
         self._started = True
-        self._audio = [] if self._untuned else None
 
     def accept(self, pcm: bytes) -> str:
         if pcm:
             self.decoder.process_raw(pcm, False, False)
-            if self._audio is not None:
-                self._audio.append(pcm)
         hyp = self.decoder.hyp()
         return clean_transcript(hyp.hypstr) if hyp else ""
 
@@ -342,14 +336,6 @@ class PocketSphinxRecogniser(Recogniser):
             self._started = False
         hyp = self.decoder.hyp()
         text = clean_transcript(hyp.hypstr) if hyp else ""
-        if text and self._audio:
-            self._untuned = False  # the estimate has now heard speech: hear it again with it
-            self.decoder.start_utt()
-            self.decoder.process_raw(b"".join(self._audio), False, False)
-            self.decoder.end_utt()
-            hyp = self.decoder.hyp()
-            text = clean_transcript(hyp.hypstr) if hyp else ""
-        self._audio = None
         if text and self.remember:
             self._save_cmn()
         return text
