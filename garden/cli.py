@@ -340,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:
+        # argparse's REMAINDER drops options that come first (`garden train --steps 10` would be
+        # "unrecognized arguments"), so training's own parser gets everything after the word.
+        return cmd_train(argparse.Namespace(train_args=argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

@@ -30,13 +30,38 @@ extras=""
 pip install -q -e ".${extras}"
 
 # The llama.cpp runtime for the fast path (garden[llama]). llama-cpp-python ships as source on
-# PyPI: pip builds it once with cmake and a C++ compiler (several minutes on 2 cores; pip keeps the
-# wheel in its cache). Only the library is built, for this CPU. Without it garden runs on PyTorch.
-if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
-  echo "Building the llama.cpp runtime (llama-cpp-python, once; a few minutes) ..."
-  CMAKE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF" \
-    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" pip install -q "llama-cpp-python==0.3.36" ||
-    echo "Could not build llama-cpp-python (needs cmake and a C++ compiler); garden will use its PyTorch fast path." >&2
+# PyPI: it is built once with cmake and a C++ compiler (several minutes on 2 cores), for this CPU,
+# library only. AMX is left out: virtual machines (Firecracker, some clouds) report AMX in cpuid
+# but fault on its first tile instruction, which kills the game with "Illegal instruction"; on
+# 2 cores and a 270M model AVX-512/AVX2 lose little. The wheel is kept in garden's own cache under
+# a name that includes these flags, so a fresh .venv (CI, a clean clone) installs it in seconds and
+# a change of flags builds anew (pip's own wheel cache would reuse an old build whatever the flags).
+LLAMA_VERSION=0.3.36
+LLAMA_CMAKE="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF"
+LLAMA_CFLAGS=""
+case "$(uname -m)" in x86_64|amd64) LLAMA_CFLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" ;; esac
+llama_works() {  # a real Q4_K matrix product, in a child process so a crash cannot take setup down
+  "$VENV/bin/python" -m garden.brain.llamacpp --self-test >/dev/null 2>&1
+}
+if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null || ! llama_works; then
+  key=$(printf '%s|%s|%s|%s' "$LLAMA_VERSION" "$LLAMA_CMAKE" "$LLAMA_CFLAGS" "$("$VENV/bin/python" -c 'import sys; print(sys.version_info[:2])')" | sha1sum | cut -c1-12)
+  WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/garden/wheels/llama-$key"
+  if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    echo "Building the llama.cpp runtime (llama-cpp-python, once; a few minutes) ..."
+    CMAKE_ARGS="$LLAMA_CMAKE" CFLAGS="$LLAMA_CFLAGS" CXXFLAGS="$LLAMA_CFLAGS" \
+      CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" \
+      pip wheel -q --no-deps --no-cache-dir -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION" ||
+      echo "Could not build llama-cpp-python (needs cmake and a C++ compiler); garden will use its PyTorch fast path." >&2
+  fi
+  if ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    pip install -q --force-reinstall --no-deps "$WHEELS"/llama_cpp_python-*.whl
+    pip install -q "llama-cpp-python==$LLAMA_VERSION"  # its dependencies (numpy, jinja2, ...)
+    if ! llama_works; then
+      echo "The llama.cpp runtime does not run on this machine ('garden.brain.llamacpp --self-test' fails);" \
+           "removing it, garden will use its PyTorch fast path." >&2
+      pip uninstall -q -y llama-cpp-python
+    fi
+  fi
 fi
 
 # System libraries for voice: PortAudio (microphone), espeak-ng and PulseAudio (voice tests).

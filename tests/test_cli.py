@@ -89,3 +89,11 @@ def test_a_bad_grid_size_is_one_clear_sentence():
 def test_eval_with_a_missing_cases_file_is_a_clear_error(tmp_path):
     proc = garden("eval", "--cases", str(tmp_path / "nope.jsonl"))
     assert proc.returncode == 2 and "No cases file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_garden_train_passes_its_options_to_the_trainer():
+    # Options first (`garden train --steps 10 ...`) is how the README and players call it.
+    proc = garden("train", "--help")
+    assert proc.returncode == 0 and "--init-adapter" in proc.stdout and "--resume" in proc.stdout
+    proc = garden("train", "--steps", "ten")
+    assert proc.returncode == 2 and "--steps" in proc.stderr and "Traceback" not in proc.stderr

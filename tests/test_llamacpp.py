@@ -28,6 +28,19 @@ def fake_adapter(folder, r=4, alpha=8):
     return tensors
 
 
+@needs_llama
+def test_the_installed_build_runs_on_this_cpu():
+    # In a child process, as setup.sh runs it: a build with instructions the CPU reports but
+    # cannot execute (AMX in a Firecracker VM) dies with SIGILL here instead of in the game.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "garden.brain.llamacpp", "--self-test"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "llama.cpp runs the embedded model" in done.stdout
+
+
 def test_adapter_export_writes_llama_cpp_lora_tensors(tmp_path):
     import gguf
 

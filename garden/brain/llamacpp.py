@@ -356,3 +356,30 @@ def load(adapter="default", progress: bool = True, threads: int | None = None):
     runtime = LlamaRuntime(models.embedded_gguf(), lora, threads=threads or default_threads(),
                            state_dir=models.cache_dir() / "llama")
     return models.LoadedModel(runtime, tokenizer, models.EMBEDDED_ID, str(adapter_dir) if adapter_dir else None, note)
+
+
+def self_test(threads: int = 2) -> str:
+    """Run a few tokens of the embedded model (real quantised matrix products) and say how it
+    went. setup.sh calls this in a child process: a build that uses instructions this machine
+    reports but cannot run (AMX in some virtual machines) dies here, not in the game."""
+    from garden.brain import models
+
+    runtime = LlamaRuntime(models.embedded_gguf(), None, n_ctx=64, threads=threads)
+    try:
+        logits = runtime.run([2, 818, 5279, 563, 506], logits_from=4)[-1]
+    finally:
+        runtime.close()
+    if logits is None or not np.isfinite(logits).all():
+        raise RuntimeError("llama.cpp returned no usable logits")
+    return f"llama.cpp runs the embedded model (next token {int(np.argmax(logits))})"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--self-test"]:
+        sys.exit("usage: python -m garden.brain.llamacpp --self-test")
+    try:
+        print(self_test())
+    except Exception as exc:  # LlamaUnavailable, a missing model: say so, exit non-zero
+        sys.exit(f"llama.cpp self-test failed: {exc}")
