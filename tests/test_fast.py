@@ -115,3 +115,32 @@ def test_llama_runtime_returns_the_calls_of_plain_generate(interpreters):
     assert fast.runtime == "llama"
     differences = _differences(plain, fast, _sample(16))
     assert len(differences) <= LLAMA_CHANGES_ALLOWED, differences
+
+
+@pytest.mark.slow
+@needs_adapter
+@pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+def test_preparing_on_partial_transcripts_changes_no_answer_and_leaves_little_to_run():
+    """Voice runs the prompt on each partial transcript while the player speaks; when speech ends
+    only the last words are new. The answers must be those of a cold start, including when the
+    recogniser revised a word ("the sun" -> "the sunflowers")."""
+    from garden.brain.interpret import load_interpreter
+
+    brain = load_interpreter(runtime="llama", progress=False)
+    cases = [c for c in _sample(40, seed=3) if len(c["utterance"].split()) >= 4][:8]
+    assert len(cases) >= 6
+    for case in cases:
+        words = case["utterance"].split()
+        garden, history = replay(case)
+        brain.model.truncate(0)  # cold: only the developer turns are cached
+        cold = brain.interpret(case["utterance"], garden, history)
+        brain.model.truncate(0)
+        prepared = 0
+        for n in range(1, len(words)):
+            partial = words[:n] + (["sun"] if n == len(words) // 2 else [])  # a word heard wrong, then fixed
+            prepared += brain.prepare(" ".join(partial), garden, history)
+        warm = brain.interpret(case["utterance"], garden, history)
+        assert (warm.calls, warm.text) == (cold.calls, cold.text), case["utterance"]
+        assert prepared > 0 and warm.stats["prepared_tokens"] == prepared
+        # What is left: the last word or two and the turn's closing tokens.
+        assert warm.stats["prompt_tokens_run"] <= 10 < cold.stats["prompt_tokens_run"], (warm.stats, cold.stats)

@@ -547,6 +547,45 @@ def test_push_to_talk_in_the_headless_window_runs_the_heard_command(sphinx):
     assert [p.plant for p in session.garden.plots[0]] == ["sunflower"] * 3
 
 
+class PreparingInterpreter(RecordingInterpreter):
+    """Records the partial transcripts the game hands over while the player is still talking."""
+
+    def __init__(self):
+        super().__init__()
+        self.prepared = []
+
+    def prepare(self, heard, garden, history):
+        self.prepared.append(heard)
+        return len(heard.split())
+
+
+@needs_espeak
+def test_the_model_starts_on_partial_transcripts_before_the_key_is_released(sphinx):
+    import pygame
+
+    brain = PreparingInterpreter()
+    session = Session(Garden(), interpreter=brain)
+    delivered = []
+    game = VoiceGame(session, recogniser=sphinx, microphone=FakeMicrophone(), deliver=delivered.append)
+    game.window_seen.set()
+    game.start()
+    try:
+        assert game.ready.wait(10) and game.failed is None
+        game.on_event(key(pygame.KEYDOWN), session)
+        assert wait_for(lambda: session.voice.status == "listening")
+        game.microphone.say(audio.espeak("plant sunflowers in the top row") + audio.silence(0.2))
+        assert wait_for(lambda: brain.prepared and brain.prepared[-1].endswith("top row"))
+        assert not delivered  # all of this before the key is let go
+        game.on_event(key(pygame.KEYUP), session)
+        assert wait_for(lambda: delivered) and delivered == ["plant sunflowers in the top row"]
+        # Several growing guesses (the recogniser may revise a word on the way).
+        heard = brain.prepared
+        assert len(heard) >= 3 and len(heard[0].split()) < len(heard[-1].split())
+        assert game.prepared_tokens == sum(len(text.split()) for text in heard)
+    finally:
+        game.close()
+
+
 # --- garden say ------------------------------------------------------------------------------
 
 @needs_espeak

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ class DecodeResult:
     ids: list[int]
     forward_passes: int
     forced_tokens: int
+    prompt_tokens_run: int | None = None  # prompt tokens this command ran (the rest was cached)
 
 
 class ModelInterpreter:
@@ -88,6 +90,10 @@ class ModelInterpreter:
         self._prefix: dict[tuple[int, int], tuple[object, int]] = {}
         self._developer_ids: dict[tuple[int, int], list[int]] = {}
         self._start_call_id = fg.CONTROL_TOKENS[fg.START_CALL]
+        # One forward pass at a time: voice prepares the prompt from a thread of its own while the
+        # window's worker interprets (garden.speech.game).
+        self._busy = threading.Lock()
+        self._prefilled = 0  # prompt tokens prepare() ran since the last command
         # The HUD shows this in one line: the llama.cpp runtime only has the fast path.
         self.description = f"{loaded.description} [{'llama.cpp' if self.runtime == 'llama' else mode}]" + (
             f" - {loaded.note}" if loaded.note else "")
@@ -124,9 +130,11 @@ class ModelInterpreter:
         past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
         text = garden_prompt.render_prompt(rows, cols, past, utterance)
         ids = self.tokenizer.encode(text, add_special_tokens=False)
-        t1 = time.perf_counter()
-        result = self.decode(ids, rows, cols)
-        t2 = time.perf_counter()
+        with self._busy:
+            t1 = time.perf_counter()
+            result = self.decode(ids, rows, cols)
+            t2 = time.perf_counter()
+            prepared, self._prefilled = self._prefilled, 0
         raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
         parsed = fg.parse_model_output(raw)
         calls = [c.to_dict() for c in parsed.calls]
@@ -137,8 +145,43 @@ class ModelInterpreter:
                 error = "the model produced an invalid call: " + "; ".join(problems)
         timings = {"prompt": (t1 - t0) * 1000, "model": (t2 - t1) * 1000, "parse": (time.perf_counter() - t2) * 1000}
         stats = {"prompt_tokens": len(ids), "new_tokens": len(result.ids), "forward_passes": result.forward_passes,
-                 "forced_tokens": result.forced_tokens}
+                 "forced_tokens": result.forced_tokens, "prompt_tokens_run": result.prompt_tokens_run,
+                 "prepared_tokens": prepared}
         return Interpretation(calls, text=parsed.text or None, raw=raw, error=error, timings=timings, stats=stats)
+
+    def prepare(self, heard_so_far: str, garden: Garden, history: list[Exchange]) -> int:
+        """Run the prompt up to the words heard so far, while the player is still speaking, so
+        that when speech ends only its last words are new work: with history and utterance, a
+        command's prompt is 60-90 tokens past the cached developer turn, 250-400 ms of the ~500 ms
+        a command takes on 2 cores. Changes no answer: the next command keeps the longest prefix
+        its prompt shares with the cache and recomputes the rest (the recogniser may still revise
+        a word). Returns the tokens run; 0 when busy (a command is being decoded), on the
+        PyTorch runtime (it keeps only the developer turn) or when there is nothing new."""
+        words = " ".join(heard_so_far.split())
+        if self.runtime != "llama" or not words or not looks_english(words):
+            return 0
+        rows, cols = garden.rows, garden.cols
+        past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
+        text = garden_prompt.render_prompt(rows, cols, past, words)
+        at = text.rfind(words)
+        if at < 0:
+            return 0
+        # Up to the words heard but the last, which may still grow ("sun" -> "sunflowers").
+        text = text[:at] + (words.rsplit(" ", 1)[0] if " " in words else "")
+        ids = self.tokenizer.encode(text, add_special_tokens=False)
+        if not self._busy.acquire(blocking=False):
+            return 0
+        try:
+            developer = self.developer_ids(rows, cols)
+            keep = len(developer) if "cache" in self.levers and ids[:len(developer)] == developer else 0
+            pending = self.model.reuse(ids, keep=keep)
+            if len(pending) <= 1:  # reuse leaves the last token to run; it is already cached
+                return 0
+            self.model.run(pending[:-1], logits_from=len(pending))
+            self._prefilled += len(pending) - 1
+            return len(pending) - 1
+        finally:
+            self._busy.release()
 
     # --- decoding ------------------------------------------------------------------------
 
@@ -240,6 +283,7 @@ class ModelInterpreter:
         skip = len(developer) if prompt_ids[:len(developer)] == developer else 0
         context = list(prompt_ids[skip:])  # what lookup drafting may copy from: history, utterance, answer
         pending, out, passes, forced_count = run.pending, [], 0, 0
+        prompt_run = len(pending)
         while not constraint.done:
             guess = self._draft(constraint, context, out, rows, cols) if use_spec and run.can_rollback else []
             saved = run.snapshot() if guess else None
@@ -281,7 +325,7 @@ class ModelInterpreter:
                     forced_count += 1
                     if constraint.done:
                         break
-        return DecodeResult(out, forward_passes=passes, forced_tokens=forced_count)
+        return DecodeResult(out, forward_passes=passes, forced_tokens=forced_count, prompt_tokens_run=prompt_run)
 
     def _choose(self, constraint: Constraint, h, use_subset: bool) -> int:
         """The constrained greedy (or sampled) choice from one hidden state."""

@@ -114,7 +114,9 @@ class Row:
     commands_right: int = 0
     audio_s: float = 0.0
     recognise_s: float = 0.0
+    prepare_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    baseline_latencies_ms: list[float] = field(default_factory=list)  # without prepare
     failures: list[dict] = field(default_factory=list)
 
     def summary(self, with_model: bool) -> dict:
@@ -126,22 +128,44 @@ class Row:
                 "command_exact_match": round(self.commands_right / max(self.cases, 1), 4) if with_model else None,
                 "rtf": round(self.recognise_s / max(self.audio_s, 1e-9), 3),
                 "latency_p50_ms": round(percentile(self.latencies_ms, 0.5), 1),
-                "latency_p90_ms": round(percentile(self.latencies_ms, 0.9), 1)}
+                "latency_p90_ms": round(percentile(self.latencies_ms, 0.9), 1),
+                "prepare_rtf": round(self.prepare_s / max(self.audio_s, 1e-9), 3) if self.prepare_s else None,
+                "unprepared_latency_p50_ms": (round(percentile(self.baseline_latencies_ms, 0.5), 1)
+                                              if self.baseline_latencies_ms else None),
+                "unprepared_latency_p90_ms": (round(percentile(self.baseline_latencies_ms, 0.9), 1)
+                                              if self.baseline_latencies_ms else None)}
 
 
 class Brain:
-    """The model on each case's board and history, memoised on (case, text): many conditions
-    produce the same transcript."""
+    """The model on each case's board and history, memoised on (case, text, prepared): many
+    conditions produce the same transcript."""
 
     def __init__(self, interpreter):
         self.interpreter = interpreter
-        self._memo: dict[tuple[str, str], tuple[list[dict], float]] = {}
+        self._memo: dict[tuple[str, str, bool], tuple[list[dict], float]] = {}
 
-    def run(self, case: dict, text: str) -> tuple[list[dict], float]:
-        """(calls, ms for interpret + engine)."""
+    def forget(self) -> None:
+        """Empty the model's cache down to the developer turns, as between two unrelated commands
+        (each bench case has its own board and history)."""
+        if getattr(self.interpreter, "runtime", None) == "llama":
+            self.interpreter.model.truncate(0)
+
+    def prepare(self, case: dict, heard: str) -> int:
+        """What the game does with a partial transcript while the player is still speaking."""
         from garden.brain.cases import replay
 
-        key = (case["id"], text)
+        prepare = getattr(self.interpreter, "prepare", None)
+        if prepare is None:
+            return 0
+        garden, history = replay(case)
+        return prepare(heard, garden, history)
+
+    def run(self, case: dict, text: str, prepared: bool = False) -> tuple[list[dict], float]:
+        """(calls, ms for interpret + engine). prepared: the caller ran prepare() on the partial
+        transcripts of this text just before."""
+        from garden.brain.cases import replay
+
+        key = (case["id"], text, prepared)
         if key not in self._memo:
             garden, history = replay(case)
             t0 = time.perf_counter()
@@ -154,7 +178,7 @@ class Brain:
 
 
 def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condition], brain: Brain | None,
-               progress: bool = True) -> list[Row]:
+               progress: bool = True, prepare: bool = True) -> list[Row]:
     from garden.brain.cases import calls_match
     from garden.speech.audio import BYTES_PER_SECOND, espeak, mix_noise, silence
 
@@ -167,27 +191,42 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
             if condition.snr_db is not None:
                 pcm = mix_noise(pcm, condition.snr_db, seed=i)
             recogniser.start()
-            t0 = time.perf_counter()
+            if brain is not None:
+                brain.forget()
+            t0, partial, prepare_s = time.perf_counter(), "", 0.0
             for at in range(0, len(pcm), 3200):  # 100 ms blocks, as the microphone delivers them
-                recogniser.accept(pcm[at:at + 3200])
+                heard = recogniser.accept(pcm[at:at + 3200])
+                if brain is not None and prepare and heard and heard != partial:
+                    # The game does this on a thread of its own while the player speaks; here it
+                    # runs between blocks, timed apart from recognition (prepare RTF in the table).
+                    t_prepare = time.perf_counter()
+                    brain.prepare(case, heard)
+                    prepare_s += time.perf_counter() - t_prepare
+                partial = heard
             t_end = time.perf_counter()  # the end of speech: everything said has been fed
             text = recogniser.finish()
             t_text = time.perf_counter()
             row.cases += 1
             row.audio_s += len(pcm) / BYTES_PER_SECOND
-            row.recognise_s += t_text - t0
+            row.recognise_s += t_text - t0 - prepare_s
+            row.prepare_s += prepare_s
             reference = case["reference"]
             row.words += len(reference.split())
             row.word_errors += word_errors(reference, text)
             row.sentences_right += text == reference
             latency = (t_text - t_end) * 1000
             if brain is not None:
-                calls, brain_ms = brain.run(case, text)
+                calls, brain_ms = brain.run(case, text, prepared=prepare)
+                if prepare:  # the same command without prepare, from the same empty cache: the baseline
+                    brain.forget()
+                    row.baseline_latencies_ms.append((t_text - t_end) * 1000 + brain.run(case, text)[1])
                 latency += brain_ms
                 right = calls_match(case["calls"], calls)
                 row.commands_right += right
                 if not right:
                     row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": calls})
+            elif text != reference:  # recognition only: a failure is a sentence heard differently
+                row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": None})
             row.latencies_ms.append(latency)
             if progress:
                 print(f"\r  {name} / {condition.name}: {i + 1}/{len(cases)}", end="", file=sys.stderr, flush=True)
@@ -228,6 +267,12 @@ def table(result: dict) -> str:
         command = "n/a" if r["command_exact_match"] is None else f"{100 * r['command_exact_match']:.0f}%"
         lines.append(f"{r['engine']:<18} {r['condition']:<26} {100 * r['wer']:5.1f}% {100 * r['sentence_accuracy']:8.0f}% "
                      f"{command:>8} {r['rtf']:6.2f} {r['latency_p50_ms']:9.0f}/{r['latency_p90_ms']:<9.0f}")
+    for r in result["rows"]:
+        if r.get("unprepared_latency_p50_ms"):
+            lines.append(f"  {r['engine']}/{r['condition']}: latency without preparing the prompt during speech "
+                         f"{r['unprepared_latency_p50_ms']:.0f}/{r['unprepared_latency_p90_ms']:.0f} ms p50/p90 "
+                         f"({r['unprepared_latency_p50_ms'] / max(r['latency_p50_ms'], 1e-9):.2f}x the p50 above); "
+                         f"preparing cost {r['prepare_rtf'] or 0:.2f}x real time")
     if result.get("text_command_exact_match") is not None:
         lines.append(f"{'(the same commands typed, as transcripts)':<45} {'':>16}"
                      f"{100 * result['text_command_exact_match']:7.0f}%")
@@ -268,7 +313,7 @@ def main(args) -> int:
         return 2
     rows: list[Row] = []
     for name, recogniser in engines:
-        rows += run_engine(name, recogniser, cases, conditions, brain)
+        rows += run_engine(name, recogniser, cases, conditions, brain, prepare=not getattr(args, "no_prepare", False))
     with_model = brain is not None
     result = {"cases": len(cases), "source": source, "model": model,
               "rows": [r.summary(with_model) for r in rows], "text_command_exact_match": None}
@@ -296,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conditions", default=None, help=f"comma-separated, from: {', '.join(CONDITIONS)}")
     p.add_argument("--no-model", action="store_true", help="recognition only (WER, RTF)")
     p.add_argument("--failures", action="store_true", help="list misheard commands")
+    p.add_argument("--no-prepare", action="store_true",
+                   help="do not start the model on partial transcripts (and skip the baseline run)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--base", default="gemma3-270m")
     p.add_argument("--adapter", default="default")

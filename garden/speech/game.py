@@ -4,6 +4,8 @@ The window calls on_event (key presses) and on_frame (once a frame); everything 
 one voice thread: it reads the microphone, feeds the recogniser, writes session.voice for the HUD
 (status, engine, live partial transcript, level, message) and hands the final text to the window
 as a COMMAND event, which runs it on the window's worker like a typed line with source="voice".
+While the player speaks, a second thread hands each new partial transcript to session.prepare,
+so the model has run most of the prompt by the time speech ends.
 
     game = VoiceGame(session, engine=None, listen=False)
     game.start()
@@ -122,6 +124,12 @@ class VoiceGame:
         self._working = False  # between a release and handing the text over
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="garden-voice", daemon=True)
+        # The latest partial transcript for the model to start on (None: nothing new). A thread of
+        # its own, because a prepare step (50-300 ms) must not hold up reading the microphone.
+        self._heard: str | None = None
+        self._heard_changed = threading.Condition()
+        self._preparer = threading.Thread(target=self._prepare_loop, name="garden-prepare", daemon=True)
+        self.prepared_tokens = 0  # prompt tokens run while the player spoke (tests, benches)
 
     # --- the window's hooks (main thread) ---------------------------------------------------
 
@@ -167,11 +175,14 @@ class VoiceGame:
 
     def start(self) -> "VoiceGame":
         self._thread.start()
+        self._preparer.start()  # the model may still be loading; session.prepare waits for none
         return self
 
     def close(self, timeout: float = 3.0) -> None:
         self._stop.set()
         self._controls.put("stop")
+        with self._heard_changed:
+            self._heard_changed.notify_all()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
         self.microphone.close()
@@ -213,7 +224,10 @@ class VoiceGame:
                 continue
             if listening:
                 heard.append(pcm)
-                self.voice.partial = self.recogniser.accept(pcm)
+                partial = self.recogniser.accept(pcm)
+                if partial != self.voice.partial:
+                    self._offer(partial)
+                self.voice.partial = partial
                 self.voice.level = self.microphone.level
                 if len(heard) * len(pcm) > MAX_UTTERANCE_SECONDS * BYTES_PER_SECOND:
                     listening = False
@@ -255,6 +269,26 @@ class VoiceGame:
         self.ready.set()  # waiting is over, with an answer
         return False
 
+    def _offer(self, partial: str | None) -> None:
+        if self._preparer.is_alive():
+            with self._heard_changed:
+                self._heard = partial
+                self._heard_changed.notify()
+
+    def _prepare_loop(self) -> None:
+        while not self._stop.is_set():
+            with self._heard_changed:
+                while self._heard is None and not self._stop.is_set():
+                    self._heard_changed.wait(0.5)
+                heard, self._heard = self._heard, None
+            if not heard or self._working:  # the final text is on its way: do not hold the model up
+                continue
+            try:
+                self.prepared_tokens += self.session.prepare(heard)
+            except Exception:  # a bug: say it once and stop preparing; commands still work without it
+                traceback.print_exc(file=sys.stderr)
+                return
+
     def _next_control(self) -> str | None:
         try:
             return self._controls.get_nowait()
@@ -271,6 +305,7 @@ class VoiceGame:
     def _end(self, heard: list[bytes], tail: bool) -> None:
         """The speech is over: feed what is queued (and a short tail), finish, hand the text over."""
         self._working = True
+        self._offer(None)
         released = time.perf_counter()
         try:
             pending = self.microphone.drain()
