@@ -230,3 +230,10 @@ def test_the_committed_test_split_is_the_default_generated_one():
     counts = Counter(c["category"] for c in committed)
     assert len(committed) == gen.DEFAULT_SIZES["test"] and min(counts.values()) >= 30
     assert all(gen.problems(c) == [] for c in committed)
+
+
+def test_training_has_chit_chat_after_a_command_and_it_stays_a_text_reply():
+    cases = gen.generate("train", 1500, seed=2)
+    after = [c for c in cases if c["category"] == "no_call" and c.get("history")]
+    assert len(after) >= 15, len(after)
+    assert all(c["calls"] == [] and c["reply"] and c["history"][0]["calls"] for c in after)

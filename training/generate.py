@@ -1001,6 +1001,11 @@ def draft(rng: random.Random, split: str, category: str) -> tuple[Draft | None, 
         # Now and then an unrelated exchange before a self-contained command: history is not always relevant.
         past = say.twin()
         made.history = [opening(past, grid) if rng.random() < 0.7 else chat_exchange(past)]
+    elif made is not None and not made.history and base == "no_call" and split != "test" and rng.random() < 0.4:
+        # Chit-chat after a command is still chit-chat: without these, the shipped adapter answered
+        # "what a lovely day" after "plant roses in the corners" by planting the roses again.
+        # (Not in the test split yet, so the committed one stays the default run's; see the README.)
+        made.history = [opening(say.twin(), grid)]
     return made, grid, say
 
 
