@@ -141,9 +141,7 @@ class Session:
         """Let the interpreter start on a command the player is still saying (voice calls this
         with each new partial transcript; see ModelInterpreter.prepare). Returns tokens run."""
         prepare = getattr(self.interpreter, "prepare", None)
-        if prepare is None or not heard_so_far.strip():
-            return 0
-        return prepare(heard_so_far, self.garden, self.history[-HISTORY_KEPT:])
+        return prepare(heard_so_far, self.garden, self.history[-HISTORY_KEPT:]) if prepare else 0
 
     def run_calls(self, calls: list[dict]) -> list[dict]:
         """Apply calls in order; each gets a result even if an earlier one failed."""

@@ -43,8 +43,15 @@ case "$(uname -m)" in x86_64|amd64) LLAMA_CFLAGS="-mno-amx-tile -mno-amx-int8 -m
 llama_works() {  # a real Q4_K matrix product, in a child process so a crash cannot take setup down
   "$VENV/bin/python" -m garden.brain.llamacpp --self-test >/dev/null 2>&1
 }
-if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null || ! llama_works; then
-  key=$(printf '%s|%s|%s|%s' "$LLAMA_VERSION" "$LLAMA_CMAKE" "$LLAMA_CFLAGS" "$("$VENV/bin/python" -c 'import sys; print(sys.version_info[:2])')" | sha1sum | cut -c1-12)
+key=$(printf '%s|%s|%s|%s' "$LLAMA_VERSION" "$LLAMA_CMAKE" "$LLAMA_CFLAGS" "$("$VENV/bin/python" -c 'import sys; print(sys.version_info[:2])')" | sha1sum | cut -c1-12)
+CHECKED="$VENV/.llama-ok-$key"  # this build passed the check here: later runs skip its 1-2 s
+need_llama=""
+if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
+  need_llama=1
+elif [ ! -e "$CHECKED" ]; then
+  if llama_works; then touch "$CHECKED"; else need_llama=1; fi
+fi
+if [ -n "$need_llama" ]; then
   WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/garden/wheels/llama-$key"
   if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     echo "Building the llama.cpp runtime (llama-cpp-python, once; a few minutes) ..."
@@ -56,7 +63,9 @@ if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null || ! llama_works; then
   if ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     pip install -q --force-reinstall --no-deps "$WHEELS"/llama_cpp_python-*.whl
     pip install -q "llama-cpp-python==$LLAMA_VERSION"  # its dependencies (numpy, jinja2, ...)
-    if ! llama_works; then
+    if llama_works; then
+      touch "$CHECKED"
+    else
       echo "The llama.cpp runtime does not run on this machine ('garden.brain.llamacpp --self-test' fails);" \
            "removing it, garden will use its PyTorch fast path." >&2
       pip uninstall -q -y llama-cpp-python

@@ -127,9 +127,7 @@ class ModelInterpreter:
             return Interpretation([], text="I only understand garden commands in English, like \"water plot 5\".")
         t0 = time.perf_counter()
         rows, cols = garden.rows, garden.cols
-        past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
-        text = garden_prompt.render_prompt(rows, cols, past, utterance)
-        ids = self.tokenizer.encode(text, add_special_tokens=False)
+        ids = self.tokenizer.encode(self.prompt_text(utterance, garden, history), add_special_tokens=False)
         with self._busy:
             t1 = time.perf_counter()
             result = self.decode(ids, rows, cols)
@@ -161,8 +159,7 @@ class ModelInterpreter:
         if self.runtime != "llama" or not words or not looks_english(words):
             return 0
         rows, cols = garden.rows, garden.cols
-        past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
-        text = garden_prompt.render_prompt(rows, cols, past, words)
+        text = self.prompt_text(words, garden, history)
         at = text.rfind(words)
         if at < 0:
             return 0
@@ -172,9 +169,7 @@ class ModelInterpreter:
         if not self._busy.acquire(blocking=False):
             return 0
         try:
-            developer = self.developer_ids(rows, cols)
-            keep = len(developer) if "cache" in self.levers and ids[:len(developer)] == developer else 0
-            pending = self.model.reuse(ids, keep=keep)
+            pending = self.model.reuse(ids, keep=self.kept_prefix(ids, rows, cols))
             if len(pending) <= 1:  # reuse leaves the last token to run; it is already cached
                 return 0
             self.model.run(pending[:-1], logits_from=len(pending))
@@ -182,6 +177,17 @@ class ModelInterpreter:
             return len(pending) - 1
         finally:
             self._busy.release()
+
+    @staticmethod
+    def prompt_text(utterance: str, garden: Garden, history: list[Exchange]) -> str:
+        past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
+        return garden_prompt.render_prompt(garden.rows, garden.cols, past, utterance)
+
+    def kept_prefix(self, ids: list[int], rows: int, cols: int) -> int:
+        """How many leading ids are the grid's developer turn, kept cached across commands (0
+        when the prompt does not start with it or the prefix cache is off)."""
+        developer = self.developer_ids(rows, cols)
+        return len(developer) if "cache" in self.levers and ids[:len(developer)] == developer else 0
 
     # --- decoding ------------------------------------------------------------------------
 
@@ -400,9 +406,7 @@ class _LlamaRun:
     def __init__(self, interpreter: ModelInterpreter, prompt_ids: list[int], rows: int, cols: int):
         self.runtime = interpreter.model
         self.text_mask = interpreter._text_allowed
-        developer = interpreter.developer_ids(rows, cols)
-        keep = len(developer) if "cache" in interpreter.levers and prompt_ids[:len(developer)] == developer else 0
-        self.pending = self.runtime.reuse(prompt_ids, keep=keep)
+        self.pending = self.runtime.reuse(prompt_ids, keep=interpreter.kept_prefix(prompt_ids, rows, cols))
 
     def forward(self, tokens: list[int], logits_from: int, needed: list[bool]):
         # Each position's logits cost a pass through the 262,144-row output matrix in llama.cpp:
