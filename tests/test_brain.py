@@ -5,6 +5,7 @@ import pytest
 from garden import tools
 from garden.brain import format as fg
 from garden.brain import models
+from garden.brain import prompt as garden_prompt
 from garden.brain.interpret import ModelInterpreter, looks_english
 from garden.engine import Garden
 from garden.session import Session
@@ -82,6 +83,21 @@ def test_prefix_cache_and_logit_subset_do_not_change_greedy_output(tokenizer, mo
     plain = ModelInterpreter(loaded, mode="plain", allow_text=False, max_new_tokens=60)
     for utterance in ["plant roses", "water plot 2", "harvest the top row"]:
         assert lever.interpret(utterance, Garden(), []).raw == plain.interpret(utterance, Garden(), []).raw
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rows,cols", [(3, 3), (5, 5), (6, 6)])
+def test_the_output_budget_fits_planting_and_watering_every_plot(tokenizer, rows, cols):
+    # A fixed 160-token budget made the grammar close "water the whole garden" after 17 plots.
+    interpreter = ModelInterpreter(models.LoadedModel(_tiny_gemma(tokenizer, seed=0), tokenizer, "tiny-random"))
+    every = [{"row": r, "col": c} for r in range(1, rows + 1) for c in range(1, cols + 1)]
+    target = garden_prompt.render_target([{"name": "plant_seed", "arguments": {"seed": "sunflower", "plots": every}},
+                                          {"name": "water_plots", "arguments": {"plots": every}}])
+    constraint = interpreter.constraint(rows, cols)
+    for token in tokenizer.encode(target, add_special_tokens=False):
+        assert token in constraint.allowed(), f"budget closed the output with {constraint.budget} tokens left"
+        constraint.advance(token)
+    assert constraint.done
 
 
 def test_non_english_and_empty_input_get_a_clear_reply_without_a_model():

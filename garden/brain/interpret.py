@@ -36,7 +36,8 @@ from garden.session import Exchange, Interpretation
 # exactly the plain path's answers. int8 is 2x faster here but changed 5 of 16 sampled answers
 # (tests/test_fast.py found it), and bf16 is slower than fp32 on a CPU without bfloat16 units.
 DEFAULT_PRECISION = "fp32"
-MAX_NEW_TOKENS = 160  # enough for three calls on a full row each; the grammar closes output in time
+MAX_NEW_TOKENS = 160  # the least budget: three calls on a full row each; the grammar closes output in time
+FULL_GRID_CALLS = 2  # a bigger grid's budget fits this many calls on every plot ("plant ... everywhere and water them")
 HISTORY_TURNS = 2
 # Decoding modes: "plain" is Hugging Face generate; the others run the fast loop with these levers.
 LEVERS = {"plain": set(), "cache": {"cache"}, "jump": {"jump"}, "subset": {"subset"}, "spec": {"cache", "spec"},
@@ -67,10 +68,11 @@ class DecodeResult:
 
 
 class ModelInterpreter:
-    def __init__(self, loaded, mode: str = "fast", max_new_tokens: int = MAX_NEW_TOKENS,
+    def __init__(self, loaded, mode: str = "fast", max_new_tokens: int | None = None,
                  temperature: float = 0.0, seed: int = 0, allow_text: bool = True):
         """temperature > 0 samples instead of greedy decoding (tests use it to explore the
-        grammar); allow_text=False permits calls only. loaded.model is a transformers model, or a
+        grammar); allow_text=False permits calls only. max_new_tokens fixes the output budget
+        (default: budget(rows, cols), which grows with the grid). loaded.model is a transformers model, or a
         garden.brain.llamacpp.LlamaRuntime (the llama.cpp runtime, fast path only)."""
         if mode not in LEVERS:
             raise ValueError(f"unknown mode {mode!r}")
@@ -206,8 +208,20 @@ class ModelInterpreter:
             self._grammars[key] = TokenGrammar(garden_grammar(rows, cols), self.pieces, encode)
         return self._grammars[key]
 
+    def budget(self, rows: int, cols: int) -> int:
+        """Output tokens allowed for a grid: MAX_NEW_TOKENS, or FULL_GRID_CALLS calls that each name
+        every plot if that is more. A fixed 160 cut "water the whole garden" short after 17 plots
+        on a 5x5 grid: the grammar closed the list in time, so it parsed, but plots were missing."""
+        if self.max_new_tokens is not None:
+            return self.max_new_tokens
+        every = [{"row": r, "col": c} for r in range(1, rows + 1) for c in range(1, cols + 1)]
+        longest = max(tools.SEEDS, key=len)
+        call = fg.render_call("plant_seed", {"seed": longest, "plots": every})
+        return max(MAX_NEW_TOKENS, FULL_GRID_CALLS * len(self.tokenizer.encode(call, add_special_tokens=False)) + 2)
+
     def constraint(self, rows: int, cols: int) -> Constraint:
-        return Constraint(self.token_grammar(rows, cols), self.text_ids if self.allow_text else None, self.max_new_tokens)
+        return Constraint(self.token_grammar(rows, cols), self.text_ids if self.allow_text else None,
+                          self.budget(rows, cols))
 
     def decode(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
         if self.runtime == "llama":
@@ -234,7 +248,7 @@ class ModelInterpreter:
 
         input_ids = torch.tensor([prompt_ids], device=self.device)
         out = self.model.generate(
-            input_ids=input_ids, attention_mask=torch.ones_like(input_ids), max_new_tokens=self.max_new_tokens,
+            input_ids=input_ids, attention_mask=torch.ones_like(input_ids), max_new_tokens=constraint.budget,
             do_sample=False, logits_processor=LogitsProcessorList([GrammarProcessor()]),
             eos_token_id=[fg.CONTROL_TOKENS[fg.START_RESPONSE], 106], pad_token_id=0)
         new = out[0, len(prompt_ids):].tolist()
