@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from garden import language
+from garden.speech.vocab import spoken_form
 
 DEFAULT_LIMIT = 100
 
@@ -58,22 +57,6 @@ BUILT_IN = [
         {"name": "plant_seed", "arguments": {"seed": "daisy", "plots": [{"row": r, "col": 1} for r in (1, 2, 3)]}},
         {"name": "water_plots", "arguments": {"plots": [{"row": r, "col": 1} for r in (1, 2, 3)]}}]},
 ]
-
-SHORTHAND = re.compile(r"[#()&]|\d\s*-\s*\d|\b[rc]\d|\bno\.")  # typed only; nobody says "r2c3"
-
-
-def spoken_form(utterance: str) -> str | None:
-    """The utterance as a recogniser would write it (the reference for WER), or None when it is
-    written shorthand nobody would say."""
-    if SHORTHAND.search(utterance.lower()):
-        return None
-    ordinal = lambda m: language.ordinal_word(int(m.group(1))) if int(m.group(1)) else m.group()  # noqa: E731
-    text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", ordinal, utterance.lower())  # "2nd" -> "second"
-    text = re.sub(r"\b\d{1,2}\b", lambda m: language.number_word(int(m.group())), text)
-    text = re.sub(r"[^a-z' ]", " ", text.replace("-", " "))
-    words = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text).split()
-    return " ".join(words) if words and not re.search(r"\d", " ".join(words)) else None
-
 
 def word_errors(reference: str, hypothesis: str) -> int:
     ref, hyp = reference.split(), hypothesis.split()

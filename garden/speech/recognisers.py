@@ -214,18 +214,37 @@ _arpa_texts: dict[str, str] = {}  # per process, for when the data folder change
 LM_SENTENCES = 60000
 
 
-def garden_arpa_file() -> Path:
-    """The garden language model as an ARPA file, built once (a few seconds) and kept in the data
-    folder under a name that changes with the grammar and the vocabulary."""
+def garden_arpa_path() -> Path:
+    """Where the garden language model is kept: the data folder, under a name that changes with
+    the grammar, the vocabulary and the training generator."""
     from garden.engine.save import data_dir
 
-    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), LM_SENTENCES, 2])
-    key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
-    path = data_dir() / "speech" / f"garden-{key}.arpa"
+    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), LM_SENTENCES, 2,
+                         vocab.GENERATED_CASES, vocab.generator_fingerprint()])
+    return data_dir() / "speech" / f"garden-{hashlib.sha1(recipe.encode()).hexdigest()[:12]}.arpa"
+
+
+def speech_model_note(engine: str | None = None, vosk_model: str | Path | None = None,
+                      open_vocabulary: bool = False) -> str | None:
+    """What to tell the player before open_recogniser() with these arguments builds the garden
+    language model (the first PocketSphinx start), else None."""
+    if open_vocabulary or engine == "vosk" or (engine != "pocketsphinx" and find_vosk_model(vosk_model)):
+        return None
+    if garden_arpa_path().exists():
+        return None
+    return "building the garden's speech model (the first time only, about half a minute)…"
+
+
+def garden_arpa_file() -> Path:
+    """The garden language model as an ARPA file: sentences sampled from the command grammar plus
+    the training generator's sentences. Built once (about half a minute; speech_model_note() says
+    so beforehand) and kept at garden_arpa_path()."""
+    path = garden_arpa_path()
+    key = path.stem
     with _arpa_lock:
         if not path.exists():
             if key not in _arpa_texts:
-                _arpa_texts[key] = vocab.arpa_model(vocab.sample_sentences(LM_SENTENCES))
+                _arpa_texts[key] = vocab.arpa_model(vocab.sample_sentences(LM_SENTENCES) + vocab.generator_sentences())
             text = _arpa_texts[key]
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +264,7 @@ def garden_arpa_file() -> Path:
 
 class PocketSphinxRecogniser(Recogniser):
     """The embedded fallback (the US-English model ships inside the pocketsphinx wheel), limited to
-    the garden's words by a trigram language model sampled from the garden grammar; or, with
+    the garden's words by a trigram language model of garden commands (garden_arpa_file); or, with
     open_vocabulary, the wheel's general English model."""
 
     name = "pocketsphinx"

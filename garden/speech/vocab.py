@@ -7,13 +7,16 @@ sentences from, so a recogniser limited to these words hears every word the mode
     vosk_phrases(has_word)    that vocabulary minus the words a Vosk model lacks, plus "[unk]"
     grammar()                 the shapes of garden commands, as weighted rules
     sample_sentences(n)       random sentences from the grammar
-    arpa_model()              a trigram language model (ARPA text) trained on those sentences
+    generator_sentences(n)    how the training data phrases commands, as a recogniser writes them
+    arpa_model()              a trigram language model (ARPA text) trained on sentences
     pronunciations(lookup)    phones for words the PocketSphinx dictionary lacks
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 import math
 import random
 import re
@@ -319,6 +322,54 @@ def sample_sentences(count: int, seed: int = 0) -> list[str]:
         _expand(["<utterance>"], parsed, rng, out)
         sentences.append(" ".join(out))
     return sentences
+
+
+SHORTHAND = re.compile(r"[#()&]|\d\s*-\s*\d|\b[rc]\d|\bno\.")  # typed only; nobody says "r2c3"
+
+
+def spoken_form(utterance: str) -> str | None:
+    """The utterance as a recogniser would write it (lowercase words, numbers as words), or None
+    when it is written shorthand nobody would say. The voice bench's reference for WER."""
+    if SHORTHAND.search(utterance.lower()):
+        return None
+    ordinal = lambda m: language.ordinal_word(int(m.group(1))) if int(m.group(1)) else m.group()  # noqa: E731
+    text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", ordinal, utterance.lower())  # "2nd" -> "second"
+    text = re.sub(r"\b\d{1,2}\b", lambda m: language.number_word(int(m.group())), text)
+    text = re.sub(r"[^a-z' ]", " ", text.replace("-", " "))
+    words = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text).split()
+    return " ".join(words) if words and not re.search(r"\d", " ".join(words)) else None
+
+
+GENERATED_CASES = 20000  # training-generator conversations mixed into the language model
+
+
+def generator_fingerprint() -> str:
+    """Changes when the training generator or the language tables change (the language model's
+    cache key), without running the generator. Empty when training/ is not installed."""
+    try:
+        from training import generate
+    except ImportError:
+        return ""
+    return hashlib.sha1(inspect.getsource(generate).encode() + inspect.getsource(language).encode()).hexdigest()[:12]
+
+
+def generator_sentences(cases: int = GENERATED_CASES, seed: int = 11) -> list[str]:
+    """Every utterance of `cases` conversations from the training generator's train split, in
+    spoken form: the many ways the model was taught to phrase commands. Train split only, so the
+    held-out phrasings of the test split (which the voice bench speaks) stay out. Mixed into the
+    language model they cut word errors on 100 held-out test commands from 16.2% to 14.3%
+    (sentences exact 33% -> 39%). [] when training/ is not installed."""
+    try:
+        from training import generate
+    except ImportError:
+        return []
+    out = []
+    for case in generate.generate("train", cases, seed):
+        for utterance in [past["utterance"] for past in case.get("history", [])] + [case["utterance"]]:
+            spoken = spoken_form(utterance)
+            if spoken:
+                out.append(spoken)
+    return out
 
 
 # --- a small n-gram language model -------------------------------------------------------------
