@@ -126,3 +126,24 @@ def test_the_real_embedded_model_interprets_a_command_end_to_end():
         assert [p.plant for p in session.garden.plots[0]] == ["sunflower"] * 3
     reply = session.handle("what's the capital of France?")
     assert reply.error is None
+
+
+@pytest.mark.slow
+def test_the_shipped_adapter_answers_chit_chat_after_a_command_with_words_not_calls():
+    """Found by playing: "what a lovely day" right after "now plant roses in the corners" made the
+    fourth run's adapter plant the roses again (2 of these 16 right). The generator now writes
+    chit-chat after commands into training; the committed test split predates that, so this
+    checks it on hand-made cases (held-out chat lines after test-split commands)."""
+    from pathlib import Path
+
+    from garden.brain.cases import load_cases
+    from garden.brain.evaluate import evaluate
+    from garden.brain.interpret import load_interpreter
+
+    interpreter = load_interpreter(progress=False)
+    if not interpreter.loaded.adapter:
+        pytest.skip("no garden adapter installed")
+    cases = load_cases(Path(__file__).parents[1] / "training" / "checks" / "chat_after_command.jsonl")
+    report = evaluate(interpreter, cases)
+    wrong = [(o["utterance"], o["got"]) for o in report["cases"] if not o["ok"]]
+    assert len(wrong) <= 2, wrong

@@ -232,12 +232,12 @@ def speech_model_note(engine: str | None = None, vosk_model: str | Path | None =
         return None
     if garden_arpa_path().exists():
         return None
-    return "building the garden's speech model (the first time only, about half a minute)…"
+    return "building the garden's speech model (the first time only, a few seconds)…"
 
 
 def garden_arpa_file() -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
-    the training generator's sentences. Built once (about half a minute; speech_model_note() says
+    the training generator's sentences. Built once (7 s on a 2-core Xeon; speech_model_note() says
     so beforehand) and kept at garden_arpa_path()."""
     path = garden_arpa_path()
     key = path.stem
