@@ -27,7 +27,7 @@ import numpy as np
 
 from garden.speech.audio import BYTES_PER_SECOND
 from garden.speech.capture import CaptureError, Microphone
-from garden.speech.recognisers import Recogniser, RecogniserError, open_recogniser, speech_model_note
+from garden.speech.recognisers import Recogniser, RecogniserError, open_recogniser
 
 PRE_ROLL_SECONDS = 0.3  # audio from just before the key press: people start talking as they press
 TAIL_SECONDS = 0.15  # audio after the release: people let go as the last word ends
@@ -106,8 +106,8 @@ class VoiceGame:
         self.voice = session.voice
         self.listen = listen
         self._make_recogniser = recogniser if callable(recogniser) else (lambda: recogniser) if recogniser else (
-            lambda: open_recogniser(engine, vosk_model, open_vocabulary))
-        self._opens = None if recogniser else (engine, vosk_model, open_vocabulary)  # open_recogniser's arguments
+            lambda: open_recogniser(engine, vosk_model, open_vocabulary,
+                                    announce=lambda text: setattr(self.voice, "message", text)))
         self.microphone = microphone or Microphone(input_device)
         self.deliver = deliver or post_to_window
         if key is None:
@@ -245,8 +245,6 @@ class VoiceGame:
 
     def _setup(self) -> bool:
         self.voice.message = "starting speech recognition…"
-        if self._opens:
-            self.voice.message = speech_model_note(*self._opens) or self.voice.message
         try:
             self.recogniser = self._make_recogniser()
         except RecogniserError as exc:

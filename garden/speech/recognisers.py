@@ -20,6 +20,7 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import Callable
 
 from garden.speech import vocab
 
@@ -214,36 +215,25 @@ _arpa_texts: dict[str, str] = {}  # per process, for when the data folder change
 LM_SENTENCES = 60000
 
 
-def garden_arpa_path() -> Path:
-    """Where the garden language model is kept: the data folder, under a name that changes with
-    the grammar, the vocabulary and the training generator."""
+BUILD_NOTE = "building the garden's speech model (the first time only, a few seconds)…"
+
+
+def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
+    """The garden language model as an ARPA file: sentences sampled from the command grammar plus
+    the training generator's sentences. Built once (7 s on a 2-core Xeon; announce(BUILD_NOTE)
+    first, so the player knows why the wait) and kept in the data folder under a name that
+    changes with the grammar, the vocabulary and the generator."""
     from garden.engine.save import data_dir
 
     recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), LM_SENTENCES, 2,
                          vocab.GENERATED_CASES, vocab.generator_fingerprint()])
-    return data_dir() / "speech" / f"garden-{hashlib.sha1(recipe.encode()).hexdigest()[:12]}.arpa"
-
-
-def speech_model_note(engine: str | None = None, vosk_model: str | Path | None = None,
-                      open_vocabulary: bool = False) -> str | None:
-    """What to tell the player before open_recogniser() with these arguments builds the garden
-    language model (the first PocketSphinx start), else None."""
-    if open_vocabulary or engine == "vosk" or (engine != "pocketsphinx" and find_vosk_model(vosk_model)):
-        return None
-    if garden_arpa_path().exists():
-        return None
-    return "building the garden's speech model (the first time only, a few seconds)…"
-
-
-def garden_arpa_file() -> Path:
-    """The garden language model as an ARPA file: sentences sampled from the command grammar plus
-    the training generator's sentences. Built once (7 s on a 2-core Xeon; speech_model_note() says
-    so beforehand) and kept at garden_arpa_path()."""
-    path = garden_arpa_path()
-    key = path.stem
+    key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
+    path = data_dir() / "speech" / f"garden-{key}.arpa"
     with _arpa_lock:
         if not path.exists():
             if key not in _arpa_texts:
+                if announce:
+                    announce(BUILD_NOTE)
                 _arpa_texts[key] = vocab.arpa_model(vocab.sample_sentences(LM_SENTENCES) + vocab.generator_sentences())
             text = _arpa_texts[key]
             try:
@@ -269,9 +259,11 @@ class PocketSphinxRecogniser(Recogniser):
 
     name = "pocketsphinx"
 
-    def __init__(self, open_vocabulary: bool = False, remember: bool = True):
+    def __init__(self, open_vocabulary: bool = False, remember: bool = True,
+                 announce: Callable[[str], None] | None = None):
         """remember: start from (and keep) the microphone estimate in the data folder; benches
-        turn it off so their numbers do not depend on who used the machine before."""
+        turn it off so their numbers do not depend on who used the machine before. announce:
+        told when the first start builds the garden language model (garden_arpa_file)."""
         self.remember = remember
         try:
             import pocketsphinx
@@ -293,7 +285,7 @@ class PocketSphinxRecogniser(Recogniser):
                 added, self.missing = vocab.pronunciations(self.decoder.lookup_word, vocab.recogniser_words())
                 for word, phones in added.items():
                     self.decoder.add_word(word, phones, False)
-                self.decoder.add_lm_file("garden", str(garden_arpa_file()))
+                self.decoder.add_lm_file("garden", str(garden_arpa_file(announce)))
                 self.decoder.activate_search("garden")
                 kind = "garden words"
         except (RuntimeError, ValueError, OSError) as exc:
@@ -366,9 +358,10 @@ ENGINES = ("vosk", "pocketsphinx")
 
 
 def open_recogniser(engine: str | None = None, vosk_model: str | Path | None = None,
-                    open_vocabulary: bool = False) -> Recogniser:
+                    open_vocabulary: bool = False, announce: Callable[[str], None] | None = None) -> Recogniser:
     """engine None or "auto": Vosk when a model is found and loads, else PocketSphinx, with the
-    reason in .note. "vosk" or "pocketsphinx": that engine or a RecogniserError."""
+    reason in .note. "vosk" or "pocketsphinx": that engine or a RecogniserError. announce(text):
+    called with a note for the player before a slow first start (see garden_arpa_file)."""
     if engine in (None, "auto"):
         path = find_vosk_model(vosk_model)
         if path is None:
@@ -378,7 +371,7 @@ def open_recogniser(engine: str | None = None, vosk_model: str | Path | None = N
                 return VoskRecogniser(path, open_vocabulary=open_vocabulary)
             except RecogniserError as exc:
                 note = f"{str(exc).rstrip('.')}; using the built-in PocketSphinx"
-        rec = PocketSphinxRecogniser(open_vocabulary=open_vocabulary)
+        rec = PocketSphinxRecogniser(open_vocabulary=open_vocabulary, announce=announce)
         rec.note = note
         return rec
     if engine == "vosk":
@@ -387,5 +380,5 @@ def open_recogniser(engine: str | None = None, vosk_model: str | Path | None = N
             raise RecogniserError(f"No Vosk model found; {FETCH_HINT}, or pass --vosk-model FOLDER.")
         return VoskRecogniser(path, open_vocabulary=open_vocabulary)
     if engine == "pocketsphinx":
-        return PocketSphinxRecogniser(open_vocabulary=open_vocabulary)
+        return PocketSphinxRecogniser(open_vocabulary=open_vocabulary, announce=announce)
     raise ValueError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")

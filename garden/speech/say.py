@@ -20,7 +20,7 @@ def _fail(message: str, code: int = 2) -> int:
 
 def main(args) -> int:
     from garden.speech.audio import AudioError, read_wav
-    from garden.speech.recognisers import RecogniserError, open_recogniser, speech_model_note
+    from garden.speech.recognisers import RecogniserError, open_recogniser
 
     args.rows, args.cols = args.rows or tools.DEFAULT_ROWS, args.cols or tools.DEFAULT_COLS
     problem = tools.check_grid_size(args.rows, args.cols)
@@ -30,12 +30,10 @@ def main(args) -> int:
         pcm = read_wav(args.wav)
     except AudioError as exc:
         return _fail(str(exc))
-    note = speech_model_note(args.engine, getattr(args, "vosk_model", None), getattr(args, "open_vocabulary", False))
-    if note:
-        print(note, file=sys.stderr)
     try:
         recogniser = open_recogniser(args.engine, getattr(args, "vosk_model", None),
-                                     getattr(args, "open_vocabulary", False))
+                                     getattr(args, "open_vocabulary", False),
+                                     announce=lambda text: print(text, file=sys.stderr))
     except RecogniserError as exc:
         return _fail(str(exc))
     if recogniser.note:

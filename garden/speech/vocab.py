@@ -343,12 +343,20 @@ def spoken_form(utterance: str) -> str | None:
 GENERATED_CASES = 20000  # training-generator conversations mixed into the language model
 
 
-def generator_fingerprint() -> str:
-    """Changes when the training generator or the language tables change (the language model's
-    cache key), without running the generator. Empty when training/ is not installed."""
+def _training_generator():
+    """training.generate, or None when training/ is not installed."""
     try:
         from training import generate
     except ImportError:
+        return None
+    return generate
+
+
+def generator_fingerprint() -> str:
+    """Changes when the training generator or the language tables change (the language model's
+    cache key), without running the generator. Empty when training/ is not installed."""
+    generate = _training_generator()
+    if generate is None:
         return ""
     return hashlib.sha1(inspect.getsource(generate).encode() + inspect.getsource(language).encode()).hexdigest()[:12]
 
@@ -359,9 +367,8 @@ def generator_sentences(cases: int = GENERATED_CASES, seed: int = 11) -> list[st
     held-out phrasings of the test split (which the voice bench speaks) stay out. Mixed into the
     language model they cut word errors on 100 held-out test commands from 16.2% to 14.3%
     (sentences exact 33% -> 39%). [] when training/ is not installed."""
-    try:
-        from training import generate
-    except ImportError:
+    generate = _training_generator()
+    if generate is None:
         return []
     out = []
     for case in generate.generate("train", cases, seed):
