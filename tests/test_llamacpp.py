@@ -162,3 +162,21 @@ def test_a_saved_developer_turn_loads_at_the_next_start(tmp_path, runtime):
     third = llamacpp.LlamaRuntime(models.embedded_gguf(), None, state_dir=tmp_path)
     assert not third._load_state(tuple(turn[:-1] + [1]))
     third.close()
+
+
+@pytest.mark.slow
+@needs_llama
+def test_kept_developer_turns_leave_half_the_context_to_the_conversation():
+    # Four grid sizes' developer turns of 60 tokens in a 256-token pool: keeping them all (240
+    # cells) would leave no room for a 100-token conversation; the oldest are forgotten instead.
+    small = llamacpp.LlamaRuntime(models.embedded_gguf(), None, n_ctx=256)
+    turns = [list(range(5000 + 100 * g, 5060 + 100 * g)) for g in range(4)]
+    for turn in turns:
+        assert small.reuse(turn + [1], keep=len(turn)) == [1]
+        small.run([1], logits_from=0)
+        assert sum(map(len, small.prefixes)) <= 128
+    assert list(small.prefixes) == [tuple(turns[-2]), tuple(turns[-1])]
+    conversation = list(range(8000, 8100))
+    assert small.reuse(turns[-1] + conversation, keep=len(turns[-1])) == conversation
+    assert small.run(conversation, logits_from=len(conversation) - 1)[0] is not None
+    small.close()

@@ -172,6 +172,8 @@ class LlamaRuntime:
         """Make sequence 0 start with this prefix, kept in a sequence of its own: loaded from the
         state folder, or computed (and saved) the first time."""
         key = tuple(prefix)
+        if key not in self.prefixes:
+            self._make_room(len(key))
         if key not in self.prefixes and not self._load_state(key):
             pending = self._reuse(list(key), all_cached=True)
             if pending:
@@ -189,10 +191,16 @@ class LlamaRuntime:
         self.truncate(shared)
         return list(prompt[shared:])
 
-    def _free_sequence(self) -> int:
-        if len(self.prefixes) >= MAX_PREFIXES:  # forget the oldest grid size
+    def _make_room(self, size: int) -> None:
+        """Forget the oldest kept grid sizes until there is a free sequence and the kept prefixes,
+        with this new one of `size` tokens, fill at most half the cell pool: the other half is
+        for the conversation itself (a 6x6 whole-garden answer with its history needs ~2,000)."""
+        while self.prefixes and (len(self.prefixes) >= MAX_PREFIXES
+                                 or sum(map(len, self.prefixes)) + size > self.n_ctx // 2):
             oldest = next(iter(self.prefixes))
             self.lc.llama_memory_seq_rm(self.memory, self.prefixes.pop(oldest), -1, -1)
+
+    def _free_sequence(self) -> int:
         return min(set(range(1, MAX_PREFIXES + 1)) - set(self.prefixes.values()))
 
     def _keep(self, key: tuple[int, ...]) -> None:
