@@ -31,13 +31,14 @@ FILL_VERBS: tuple[str, ...] = ("fill", "plant", "sow", "cover")
 # row", "everywhere"), {seed} the seed ("roses", "a daisy").
 ACTION_PHRASES: dict[str, tuple[str, ...]] = {
     "plant_seed": ("{verb} {seed} {where}", "{where}, {verb} {seed}", "{fill} {np} with {seed}", "{seed} {where}",
-                   "i want {seed} {where}", "let's have {seed} {where}", "i'd like {seed} {where}",
+                   "i want {seed} {where}", "start {seed} {where}", "{np} needs {seed}", "let's have {seed} {where}", "i'd like {seed} {where}",
                    "how about {seed} {where}", "get some {seed} going {where}", "{np} should get {seed}"),
     "water_plots": ("{verb} {np}", "give {np} a drink", "give {np} some water", "sprinkle water on {np}",
-                    "put water on {np}", "pour some water over {np}", "give {np} a good soak",
-                    "{np} could use a drink"),
+                    "put water on {np}", "get some water on {np}", "{np} needs water", "{verb} {np} well",
+                    "pour some water over {np}", "give {np} a good soak", "{np} could use a drink"),
     "harvest_plots": ("{verb} {np}", "{verb} the flowers in {np}", "{verb} the flowers from {np}",
-                      "{verb} the blooms in {np}", "bring in the flowers from {np}",
+                      "{verb} the blooms in {np}", "take the flowers from {np}", "{verb} everything in {np}",
+                      "{verb} all the flowers in {np}", "bring in the flowers from {np}",
                       "{verb} whatever is growing in {np}"),
 }
 
@@ -98,12 +99,13 @@ ROW_WORDS: tuple[str, ...] = ("row", "rows", "line")
 COLUMN_WORDS: tuple[str, ...] = ("column", "columns", "col", "cols")
 POSITIONS: tuple[str, ...] = (
     "top", "bottom", "middle", "centre", "center", "central", "left", "right", "left-hand", "right-hand",
-    "leftmost", "rightmost", "uppermost", "lowest", "upper", "lower", "last", "corner", "corners", "diagonal",
+    "leftmost", "rightmost", "uppermost", "lowest", "upper", "lower", "last", "topmost", "highest",
+    "bottommost", "final", "far", "corner", "corners", "diagonal",
     "diagonals", "anti diagonal", "main diagonal", "side", "sides", "edge", "edges", "border", "rim", "ring",
-    "outer", "outside", "inner", "inside", "interior", "half", "end", "very", "dead")
+    "outer", "outside", "inner", "inside", "interior", "perimeter", "part", "half", "end", "very", "dead")
 QUANTIFIERS: tuple[str, ...] = (
     "whole", "entire", "full", "every", "everything", "everywhere", "all", "each", "both", "lot", "rest",
-    "remaining", "other", "others", "else", "single", "except", "except for", "but", "apart from", "other than",
+    "remaining", "other", "others", "leftover", "else", "single", "except", "except for", "but", "apart from", "other than",
     "excluding", "save", "only", "just", "number", "numbers", "numbered", "no")
 
 # --- talking ---------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ GLUE: tuple[str, ...] = (
     "more", "time", "again", "same", "thing", "do", "it", "them", "they", "those", "these", "ones", "one",
     "there", "their", "place", "instead", "this", "likewise", "repeat", "another", "round", "make", "try",
     "some", "few", "good", "drink", "water", "flowers", "blooms", "whatever", "is", "growing", "garden",
-    "should", "get", "could", "use", "have", "want", "like", "i", "you", "me", "my", "wait", "also",
+    "should", "get", "could", "use", "have", "want", "like", "needs", "take", "well", "i", "you", "me", "my", "wait", "also",
     "start", "bring", "pour", "give", "seeds", "seed", "bulbs", "bushes", "plants", "if", "can", "for", "within",
     "not", "something")
 
@@ -133,6 +135,7 @@ CHAT: tuple[str, ...] = (
     "see", "later", "nice", "lovely", "great", "cool", "love", "thanks", "up", "which", "when", "where", "why",
     "who", "long", "take", "ready", "yet", "need", "needs", "many", "watering", "work", "grow", "bloom", "next",
     "doing", "yes", "no", "ok", "sell", "buy", "dig", "weed", "prune", "move", "undo", "remove", "mow", "lawn",
+    "paint", "pull", "compost", "rake", "weedkiller", "scarecrow", "shed", "fight", "mulch",
     "fertilise", "fertilize", "feed", "trim", "name", "sing", "song", "joke", "tell", "weather", "today",
     "watered", "you're", "build", "fence")
 

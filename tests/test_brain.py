@@ -1,5 +1,7 @@
 """The brain on real parts: the embedded base's tokenizer, a tiny random Gemma 3, the real model."""
 
+import re
+
 import pytest
 
 from garden import tools
@@ -98,6 +100,17 @@ def test_the_output_budget_fits_planting_and_watering_every_plot(tokenizer, rows
         assert token in constraint.allowed(), f"budget closed the output with {constraint.budget} tokens left"
         constraint.advance(token)
     assert constraint.done
+
+
+@pytest.mark.parametrize("rows,cols", [(3, 3), (4, 5), (6, 6)])
+def test_the_developer_turn_says_where_every_plot_number_is_as_a_call_writes_it(rows, cols):
+    text = garden_prompt.developer_text(rows, cols)
+    for r in range(1, rows + 1):
+        for c in range(1, cols + 1):
+            call = fg.render_call("water_plots", {"plots": [{"row": r, "col": c}]})
+            plot = call[call.index("{col:"):call.index("}") + 1]  # the call's own spelling of the plot
+            assert re.search(rf"[:;] {tools.plot_number(r, c, cols)} {re.escape(plot)}[;.]", text), (r, c)
+    assert f" {rows * cols + 1} {{" not in text
 
 
 def test_non_english_and_empty_input_get_a_clear_reply_without_a_model():

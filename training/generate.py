@@ -132,11 +132,11 @@ COLUMN = pool("column", (
     "every {plot} in column {c}", "column number {c}", "all the {plots} in column {c}",
 ), ("the entire {co} column", "each {plot} in column {c}"))
 NAMED_LINE = pool("named line", ("the {pos} {line}",), ("the {line} at the {pos}", "the very {pos} {line}"))
-TOP = pool("top", ("top", "top", "upper"), ("uppermost",))
-BOTTOM = pool("bottom", ("bottom", "bottom", "last"), ("lowest",))
+TOP = pool("top", ("top", "top", "upper", "topmost", "highest"), ("uppermost",))
+BOTTOM = pool("bottom", ("bottom", "bottom", "last", "bottommost", "final"), ("lowest",))
 MIDDLE = pool("middle", ("middle", "middle", "centre", "center"), ("central",))
-LEFT = pool("left", ("left", "left", "left-hand", "first"), ("leftmost",))
-RIGHT = pool("right", ("right", "right", "right-hand", "last"), ("rightmost",))
+LEFT = pool("left", ("left", "left", "left-hand", "first", "far left"), ("leftmost",))
+RIGHT = pool("right", ("right", "right", "right-hand", "last", "far right"), ("rightmost",))
 LINES = pool("lines", ("{lines} {list}", "{lines} {list}", "the {olist} {lines}"), ("{lines} numbered {list}",))
 NAMED_PAIR = pool("named pair", ("the {p1} and {p2} {lines}", "both the {p1} and {p2} {lines}"),
                   ("the {p1} {line} and the {p2} one",))
@@ -173,12 +173,13 @@ ANTI_DIAGONAL = pool("anti diagonal", (
 BOTH_DIAGONALS = pool("both diagonals", ("both diagonals", "the diagonals", "the two diagonals", "both the diagonals"),
                       ("an x shape", "each diagonal"))
 BORDER = pool("border", ("the edges", "the border", "all the edge {plots}", "the outside {plots}", "the outer {plots}",
-                         "the edge {plots}"), ("the outer ring", "the rim of the garden"))
-INSIDE = pool("inside", ("the inside", "the inner {plots}", "the inside {plots}"), ("the interior",))
+                         "the edge {plots}", "the perimeter"), ("the outer ring", "the rim of the garden"))
+INSIDE = pool("inside", ("the inside", "the inner {plots}", "the inside {plots}", "the inner part"), ("the interior",))
 HALF = pool("half", ("the {pos} half", "the {pos} half of the garden"))
 EVERYTHING = pool("everything", (
     "the whole garden", "the whole garden", "all plots", "all the plots", "every {plot}", "everything", "everything",
     "the entire garden", "all {plots}", "every single {plot}", "each {plot}", "the garden", "all of the garden",
+    "the whole thing", "all of it", "every one of the {plots}",
 ), ("the lot", "the full garden", "every last {plot}"))
 EVERYWHERE = pool("everywhere", ("everywhere", "everywhere", "all over the garden", "in every {plot}",
                                  "in the whole garden", "in all the {plots}"),
@@ -200,7 +201,7 @@ TWO_SEEDS = pool("two seeds", ("{verb} {seed1} {where1} and {seed2} {where2}",
                                "{verb} {seed1} {where1}, and {seed2} {where2}",
                                "{verb} {seed1} {where1}, {seed2} {where2}", "{seed1} {where1} and {seed2} {where2}"),
                  ("{verb} {seed1} {where1} plus {seed2} {where2}", "{seed1} {where1}, plus {seed2} {where2}"))
-THEM = pool("them", ("them", "them", "them", "those", "them all"), ("those ones", "the lot of them"))
+THEM = pool("them", ("them", "them", "them", "those", "them all", "these", "all of them", "each of them"), ("those ones", "the lot of them"))
 IT = pool("it", ("it",), ("that one",))
 THERE = pool("there", ("there", "there", "in them", "in those"), ("in their place",))
 
@@ -217,7 +218,8 @@ SAME_WITH = pool("same with", ("do the same with {seed}", "same with {seed}", "s
                  ("repeat that with {seed}", "make that {seed}"))
 NEXT_PLANT = pool("next plant", ("{seed} {where}", "and {seed} {where}", "now {seed} {where}", "then {seed} {where}",
                                  "{seed} {where} too"), ("also {seed} {where}",))
-REST = pool("rest", ("the rest", "the rest", "the other {plots}", "all the others", "the rest of the garden"),
+REST = pool("rest", ("the rest", "the rest", "the other {plots}", "all the others", "the rest of the garden", "the others",
+                     "the leftover {plots}"),
             ("the remaining {plots}", "whatever is left"))
 REST_WHERE = pool("rest where", ("everywhere else", "everywhere else", "in the rest", "in the other {plots}"),
                   ("in the remaining {plots}",))
@@ -236,7 +238,9 @@ QUESTION = pool("question", (
 ), ("how does watering work?", "are the {p} ready yet?", "what is growing in row {r}?", "why did my {s} not grow?"))
 UNSUPPORTED = pool("unsupported", (
     "dig up {np}", "sell my {p}", "buy more seeds", "weed {np}", "fertilise {np}", "move the {p} to {np}",
-    "undo that", "mow the lawn", "prune the {p}",
+    "undo that", "mow the lawn", "prune the {p}", "rake {np}", "mulch {np}", "paint {np}", "put compost on {np}",
+    "pull the weeds in {np}", "put a scarecrow in {np}", "spray weedkiller on {np}", "cut the grass in {np}",
+    "build a shed on {np}", "pick a fight with {np}",
 ), ("feed {np}", "trim the {p} in {np}", "build a fence around {np}"))
 OTHER_PLANT = pool("other plant", ("tree", "cactus", "carrot", "potato", "tomato", "grass", "mushroom", "apple tree"),
                    ("pumpkin", "lettuce", "oak tree", "orchid"))

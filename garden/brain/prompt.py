@@ -16,11 +16,16 @@ DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 
 
 def developer_text(rows: int, cols: int) -> str:
-    """A short description of the garden, then FunctionGemma's essential sentence."""
-    numbering = "; ".join(
-        f"row {r}: plots {tools.plot_number(r, 1, cols)}-{tools.plot_number(r, cols, cols)}" for r in range(1, rows + 1))
+    """A short description of the garden, then FunctionGemma's essential sentence.
+
+    It lists where every plot number is, written as the calls write a plot, so that "plot 8" is a
+    look-up in the prompt rather than arithmetic the 270M model gets wrong on grids that are not
+    3 wide. The turn is a KV prefix cached once per grid size (and computed without gradients in
+    training), so the map costs little: about 100 tokens on 3x3 (70 more than the row ranges it replaced), 290 on 5x5."""
+    where = "; ".join(f"{tools.plot_number(r, c, cols)} {{col:{c},row:{r}}}"
+                      for r in range(1, rows + 1) for c in range(1, cols + 1))
     return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column. "
-            f"Plots are numbered row by row from the top left ({numbering}). "
+            f"Plots are numbered row by row from the top left: {where}. "
             f"Turn the gardener's words into function calls; answer in a short sentence when no call fits. "
             f"{ESSENTIAL}")
 
