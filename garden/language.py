@@ -31,7 +31,8 @@ FILL_VERBS: tuple[str, ...] = ("fill", "plant", "sow", "cover")
 # row", "everywhere"), {seed} the seed ("roses", "a daisy").
 ACTION_PHRASES: dict[str, tuple[str, ...]] = {
     "plant_seed": ("{verb} {seed} {where}", "{where}, {verb} {seed}", "{fill} {np} with {seed}", "{seed} {where}",
-                   "i want {seed} {where}", "start {seed} {where}", "{np} needs {seed}", "let's have {seed} {where}", "i'd like {seed} {where}",
+                   "i want {seed} {where}", "start {seed} {where}", "{np} needs {seed}", "let's have {seed} {where}",
+                   "i'd like {seed} {where}",
                    "how about {seed} {where}", "get some {seed} going {where}", "{np} should get {seed}"),
     "water_plots": ("{verb} {np}", "give {np} a drink", "give {np} some water", "sprinkle water on {np}",
                     "put water on {np}", "get some water on {np}", "{np} needs water", "{verb} {np} well",
@@ -105,8 +106,8 @@ POSITIONS: tuple[str, ...] = (
     "outer", "outside", "inner", "inside", "interior", "perimeter", "part", "half", "end", "very", "dead")
 QUANTIFIERS: tuple[str, ...] = (
     "whole", "entire", "full", "every", "everything", "everywhere", "all", "each", "both", "lot", "rest",
-    "remaining", "other", "others", "leftover", "else", "single", "except", "except for", "but", "apart from", "other than",
-    "excluding", "save", "only", "just", "number", "numbers", "numbered", "no")
+    "remaining", "other", "others", "leftover", "else", "single", "except", "except for", "but", "apart from",
+    "other than", "excluding", "save", "only", "just", "number", "numbers", "numbered", "no")
 
 # --- talking ---------------------------------------------------------------------------------
 
@@ -124,7 +125,8 @@ GLUE: tuple[str, ...] = (
     "more", "time", "again", "same", "thing", "do", "it", "them", "they", "those", "these", "ones", "one",
     "there", "their", "place", "instead", "this", "likewise", "repeat", "another", "round", "make", "try",
     "some", "few", "good", "drink", "water", "flowers", "blooms", "whatever", "is", "growing", "garden",
-    "should", "get", "could", "use", "have", "want", "like", "needs", "take", "well", "i", "you", "me", "my", "wait", "also",
+    "should", "get", "could", "use", "have", "want", "like", "needs", "take", "well", "i", "you", "me", "my",
+    "wait", "also",
     "start", "bring", "pour", "give", "seeds", "seed", "bulbs", "bushes", "plants", "if", "can", "for", "within",
     "not", "something")
 

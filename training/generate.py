@@ -201,7 +201,8 @@ TWO_SEEDS = pool("two seeds", ("{verb} {seed1} {where1} and {seed2} {where2}",
                                "{verb} {seed1} {where1}, and {seed2} {where2}",
                                "{verb} {seed1} {where1}, {seed2} {where2}", "{seed1} {where1} and {seed2} {where2}"),
                  ("{verb} {seed1} {where1} plus {seed2} {where2}", "{seed1} {where1}, plus {seed2} {where2}"))
-THEM = pool("them", ("them", "them", "them", "those", "them all", "these", "all of them", "each of them"), ("those ones", "the lot of them"))
+THEM = pool("them", ("them", "them", "them", "those", "them all", "these", "all of them", "each of them"),
+            ("those ones", "the lot of them"))
 IT = pool("it", ("it",), ("that one",))
 THERE = pool("there", ("there", "there", "in them", "in those"), ("in their place",))
 
@@ -218,8 +219,8 @@ SAME_WITH = pool("same with", ("do the same with {seed}", "same with {seed}", "s
                  ("repeat that with {seed}", "make that {seed}"))
 NEXT_PLANT = pool("next plant", ("{seed} {where}", "and {seed} {where}", "now {seed} {where}", "then {seed} {where}",
                                  "{seed} {where} too"), ("also {seed} {where}",))
-REST = pool("rest", ("the rest", "the rest", "the other {plots}", "all the others", "the rest of the garden", "the others",
-                     "the leftover {plots}"),
+REST = pool("rest", ("the rest", "the rest", "the other {plots}", "all the others", "the rest of the garden",
+                     "the others", "the leftover {plots}"),
             ("the remaining {plots}", "whatever is left"))
 REST_WHERE = pool("rest where", ("everywhere else", "everywhere else", "in the rest", "in the other {plots}"),
                   ("in the remaining {plots}",))

@@ -174,12 +174,12 @@ class LlamaRuntime:
         key = tuple(prefix)
         if key not in self.prefixes:
             self._make_room(len(key))
-        if key not in self.prefixes and not self._load_state(key):
-            pending = self._reuse(list(key), all_cached=True)
-            if pending:
-                self.run(pending, logits_from=len(pending))
-            self._keep(key)
-            self._save_state(key)
+            if not self._load_state(key):
+                pending = self._reuse(list(key), all_cached=True)
+                if pending:
+                    self.run(pending, logits_from=len(pending))
+                self._keep(key)
+                self._save_state(key)
         if _shared(self.tokens, prefix) < len(prefix):
             self.lc.llama_memory_seq_rm(self.memory, 0, -1, -1)
             self.lc.llama_memory_seq_cp(self.memory, self.prefixes[key], 0, -1, -1)

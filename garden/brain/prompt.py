@@ -21,7 +21,8 @@ def developer_text(rows: int, cols: int) -> str:
     It lists where every plot number is, written as the calls write a plot, so that "plot 8" is a
     look-up in the prompt rather than arithmetic the 270M model gets wrong on grids that are not
     3 wide. The turn is a KV prefix cached once per grid size (and computed without gradients in
-    training), so the map costs little: about 100 tokens on 3x3 (70 more than the row ranges it replaced), 290 on 5x5."""
+    training), so the map costs little: about 100 tokens on 3x3 (70 more than the row ranges it
+    replaced), 290 on 5x5."""
     where = "; ".join(f"{tools.plot_number(r, c, cols)} {{col:{c},row:{r}}}"
                       for r in range(1, rows + 1) for c in range(1, cols + 1))
     return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column. "
