@@ -237,3 +237,12 @@ def test_training_has_chit_chat_after_a_command_and_it_stays_a_text_reply():
     after = [c for c in cases if c["category"] == "no_call" and c.get("history")]
     assert len(after) >= 15, len(after)
     assert all(c["calls"] == [] and c["reply"] and c["history"][0]["calls"] for c in after)
+
+
+def test_large_grid_training_leans_on_plot_numbers_whose_place_depends_on_the_width():
+    assert set(gen.LARGE_GRID_BASES) == set(gen.BUILDERS)
+    cases = [c for c in gen.generate("train", 3000, seed=3) if c["category"] == "large_grid"]
+    numbered = [c for c in cases if c["grid"]["cols"] != 3 and len(c["calls"]) == 1
+                and re.search(r"\b(plot|bed|patch|tile|spot|square|cell|number)s?\b", c["utterance"].lower())
+                and not re.search(r"\b(row|column|col)\b", c["utterance"].lower())]
+    assert len(numbered) > 0.28 * len(cases), (len(numbered), len(cases))

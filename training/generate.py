@@ -3,7 +3,9 @@
     python -m training.generate --out training/data/generated --train 6000 --val 300 --test 600 --seed 0
 
 writes train.jsonl, val.jsonl and test.jsonl in the eval case format of garden/brain/cases.py. The
-committed test split (the default cases file of `garden eval`) is the test.jsonl of a default run:
+committed test split (the default cases file of `garden eval`) is the test.jsonl of a default run of an
+earlier version of this file; it stays fixed so that every training run is scored on the same cases, while
+training pools grow. Making a new one (and starting the run history afresh) is
 
     python -m training.generate && cp training/data/generated/test.jsonl training/data/test.jsonl
 
@@ -47,6 +49,11 @@ TRAIN_WEIGHTS = {"single_plot": 4, "coordinates": 4, "several_plots": 11, "row_c
 # Grids other than 3x3 (rows, cols, weight): mostly up to 5x5, a few of the extremes the game allows.
 LARGE_GRIDS = ((4, 4, 5), (5, 5, 5), (4, 3, 3), (3, 4, 3), (4, 5, 2), (5, 4, 2), (3, 5, 2), (5, 3, 2),
                (2, 2, 2), (2, 3, 1), (3, 2, 1), (2, 4, 1), (6, 6, 1), (5, 6, 1))
+# What a large-grid training case is about. Plot numbers lean heaviest: the sixth run answered "plot 7" on a
+# 4-wide garden with the 3-wide plot 7 (row 3, column 1) in 8 of its 19 large-grid misses, so the model must
+# see many numbers whose place depends on the width. The test split keeps drawing the builders evenly.
+LARGE_GRID_BASES = {"single_plot": 3, "coordinates": 1, "several_plots": 2.5, "row_column": 1, "region": 1.5,
+                    "everything": 1.5, "multi_action": 1, "follow_up": 1, "no_call": 1}
 
 MAX_WORDS = 24  # short utterances keep prompts (and CPU training) cheap; players talk in short bursts
 HELD_OUT_CHANCE = 0.35  # how often the test split takes the held-out part of a pool
@@ -996,7 +1003,11 @@ def draft(rng: random.Random, split: str, category: str) -> tuple[Draft | None, 
         spoken, base = True, rng.choice(list(BUILDERS))
     elif category == "large_grid":
         rows, cols, _ = rng.choices(LARGE_GRIDS, weights=[w for *_, w in LARGE_GRIDS])[0]
-        grid, spoken, base = Grid(rows, cols), rng.random() < 0.25, rng.choice(list(BUILDERS))
+        grid, spoken = Grid(rows, cols), rng.random() < 0.25
+        if split == "test":
+            base = rng.choice(list(BUILDERS))
+        else:
+            base = rng.choices(list(LARGE_GRID_BASES), weights=list(LARGE_GRID_BASES.values()))[0]
     say = Say(rng, split, spoken)
     if base == "no_call" and category == "large_grid":
         made = no_call(say, grid, outside_weight=6)  # out-of-grid requests are what other sizes teach
