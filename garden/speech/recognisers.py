@@ -291,7 +291,7 @@ class PocketSphinxRecogniser(Recogniser):
         except (RuntimeError, ValueError, OSError) as exc:
             raise RecogniserError(f"PocketSphinx could not start ({exc}).") from exc
         self.description = f"pocketsphinx (en-us, {kind})"
-        self._started = False
+        self._started, self._pending = False, b""
         if remember:
             self._restore_cmn()
 
@@ -304,6 +304,12 @@ class PocketSphinxRecogniser(Recogniser):
     # the estimate then drifts differently, and over the 30 commands of the voice bench it cost
     # one sentence: 10 -> 9 exact, WER 20.5% -> 21.2%.)
     CMN_FILE = "pocketsphinx-cmn.txt"
+    # PocketSphinx updates that estimate per block it is given, so the same audio in other block
+    # sizes can be heard differently (measured: "plant sunflowers in the top row" after 0.6 s of
+    # silence came out "right so the flowers in the top row" in 4000-byte blocks, right in 800, 1600
+    # and 3200; a PulseAudio microphone delivers blocks of varying size). It is always fed 100 ms
+    # blocks, as the voice bench and `garden say` feed it, whatever the microphone delivers.
+    BLOCK_BYTES = 3200
 
     def _cmn_path(self) -> Path:
         from garden.engine.save import data_dir
@@ -333,18 +339,23 @@ class PocketSphinxRecogniser(Recogniser):
         if self._started:
             self.decoder.end_utt()
         self.decoder.start_utt()
-        self._started = True
+        self._started, self._pending = True, b""
 
     def accept(self, pcm: bytes) -> str:
-        if pcm:
-            self.decoder.process_raw(pcm, False, False)
+        self._pending += pcm
+        whole = len(self._pending) - len(self._pending) % self.BLOCK_BYTES
+        for at in range(0, whole, self.BLOCK_BYTES):
+            self.decoder.process_raw(self._pending[at:at + self.BLOCK_BYTES], False, False)
+        self._pending = self._pending[whole:]
         hyp = self.decoder.hyp()
         return clean_transcript(hyp.hypstr) if hyp else ""
 
     def finish(self) -> str:
         if self._started:
+            if self._pending:
+                self.decoder.process_raw(self._pending, False, False)
             self.decoder.end_utt()
-            self._started = False
+            self._started, self._pending = False, b""
         hyp = self.decoder.hyp()
         text = clean_transcript(hyp.hypstr) if hyp else ""
         if text and self.remember:
