@@ -42,9 +42,10 @@ CATEGORIES = ("single_plot", "coordinates", "several_plots", "row_column", "regi
               "multi_action", "follow_up", "no_call", "speech", "large_grid")
 # Training leans on what is hard for a small model: other grid sizes, "all except" sets, follow-ups,
 # lists of plots (the weakest categories of the shipped adapter), and speech. Single plots and
-# coordinates are learnt early and appear inside the other categories too. The test split is
+# coordinates are learnt early and appear inside the other categories too (rows and columns too, since
+# the seventh run got all of them right; lists of plots were its weakest 3x3 category). The test split is
 # balanced instead, so every category's score rests on as many cases.
-TRAIN_WEIGHTS = {"single_plot": 4, "coordinates": 4, "several_plots": 11, "row_column": 8, "region": 9,
+TRAIN_WEIGHTS = {"single_plot": 4, "coordinates": 3, "several_plots": 14, "row_column": 6, "region": 10,
                  "everything": 13, "multi_action": 10, "follow_up": 13, "no_call": 7, "speech": 12, "large_grid": 18}
 # Grids other than 3x3 (rows, cols, weight): mostly up to 5x5, a few of the extremes the game allows.
 LARGE_GRIDS = ((4, 4, 5), (5, 5, 5), (4, 3, 3), (3, 4, 3), (4, 5, 2), (5, 4, 2), (3, 5, 2), (5, 3, 2),
@@ -177,16 +178,18 @@ ANTI_DIAGONAL = pool("anti diagonal", (
     "the other diagonal", "the anti diagonal", "the diagonal from top right to bottom left",
     "the diagonal from the bottom left to the top right", "the top right to bottom left diagonal",
 ), ("the diagonal going down from the top right",))
-BOTH_DIAGONALS = pool("both diagonals", ("both diagonals", "the diagonals", "the two diagonals", "both the diagonals"),
+BOTH_DIAGONALS = pool("both diagonals", ("both diagonals", "the diagonals", "the two diagonals", "both the diagonals",
+                                           "both of the diagonals", "all the diagonals"),
                       ("an x shape", "each diagonal"))
 BORDER = pool("border", ("the edges", "the border", "all the edge {plots}", "the outside {plots}", "the outer {plots}",
                          "the edge {plots}", "the perimeter"), ("the outer ring", "the rim of the garden"))
-INSIDE = pool("inside", ("the inside", "the inner {plots}", "the inside {plots}", "the inner part"), ("the interior",))
+INSIDE = pool("inside", ("the inside", "the inner {plots}", "the inside {plots}", "the inner part",
+                         "the inner part of the garden", "everything inside the border"), ("the interior",))
 HALF = pool("half", ("the {pos} half", "the {pos} half of the garden"))
 EVERYTHING = pool("everything", (
     "the whole garden", "the whole garden", "all plots", "all the plots", "every {plot}", "everything", "everything",
     "the entire garden", "all {plots}", "every single {plot}", "each {plot}", "the garden", "all of the garden",
-    "the whole thing", "all of it", "every one of the {plots}",
+    "the whole thing", "all of it", "every one of the {plots}", "each and every {plot}",
 ), ("the lot", "the full garden", "every last {plot}"))
 EVERYWHERE = pool("everywhere", ("everywhere", "everywhere", "all over the garden", "in every {plot}",
                                  "in the whole garden", "in all the {plots}"),
@@ -208,7 +211,8 @@ TWO_SEEDS = pool("two seeds", ("{verb} {seed1} {where1} and {seed2} {where2}",
                                "{verb} {seed1} {where1}, and {seed2} {where2}",
                                "{verb} {seed1} {where1}, {seed2} {where2}", "{seed1} {where1} and {seed2} {where2}"),
                  ("{verb} {seed1} {where1} plus {seed2} {where2}", "{seed1} {where1}, plus {seed2} {where2}"))
-THEM = pool("them", ("them", "them", "them", "those", "them all", "these", "all of them", "each of them"),
+THEM = pool("them", ("them", "them", "them", "those", "them all", "these", "all of them", "each of them",
+                     "those plots", "the same plots"),
             ("those ones", "the lot of them"))
 IT = pool("it", ("it",), ("that one",))
 THERE = pool("there", ("there", "there", "in them", "in those"), ("in their place",))
@@ -227,7 +231,7 @@ SAME_WITH = pool("same with", ("do the same with {seed}", "same with {seed}", "s
 NEXT_PLANT = pool("next plant", ("{seed} {where}", "and {seed} {where}", "now {seed} {where}", "then {seed} {where}",
                                  "{seed} {where} too"), ("also {seed} {where}",))
 REST = pool("rest", ("the rest", "the rest", "the other {plots}", "all the others", "the rest of the garden",
-                     "the others", "the leftover {plots}"),
+                     "the others", "the leftover {plots}", "everything else", "what is left over"),
             ("the remaining {plots}", "whatever is left"))
 REST_WHERE = pool("rest where", ("everywhere else", "everywhere else", "in the rest", "in the other {plots}"),
                   ("in the remaining {plots}",))
@@ -248,7 +252,7 @@ UNSUPPORTED = pool("unsupported", (
     "dig up {np}", "sell my {p}", "buy more seeds", "weed {np}", "fertilise {np}", "move the {p} to {np}",
     "undo that", "mow the lawn", "prune the {p}", "rake {np}", "mulch {np}", "paint {np}", "put compost on {np}",
     "pull the weeds in {np}", "put a scarecrow in {np}", "spray weedkiller on {np}", "cut the grass in {np}",
-    "build a shed on {np}", "pick a fight with {np}",
+    "build a shed on {np}", "pick a fight with {np}", "give {np} some plant food", "nourish {np}",
 ), ("feed {np}", "trim the {p} in {np}", "build a fence around {np}"))
 OTHER_PLANT = pool("other plant", ("tree", "cactus", "carrot", "potato", "tomato", "grass", "mushroom", "apple tree"),
                    ("pumpkin", "lettuce", "oak tree", "orchid"))
@@ -415,7 +419,7 @@ def coordinate(say: Say, g: Grid) -> Target:
 
 def plot_numbers(say: Say, g: Grid, most: int = 4) -> list[int]:
     numbers = sorted(say.rng.sample(range(1, g.size + 1), say.rng.randint(2, min(most, g.size - 1))))
-    if say.chance(0.2):
+    if say.chance(0.4):  # the seventh run mixed up 4 of its 11 plot-list misses when the numbers were not in order
         say.rng.shuffle(numbers)  # people do not always say them in order; the call is in reading order
     return numbers
 
@@ -932,7 +936,7 @@ def follow_up(say: Say, g: Grid) -> Draft:
 
 def no_call(say: Say, g: Grid, outside_weight: float = 2) -> Draft:
     kind = say.rng.choices(("chat", "question", "unknown_plant", "outside", "unsupported"),
-                           weights=(2, 2.5, 2, outside_weight, 1.5))[0]
+                           weights=(2, 2.5, 2, outside_weight * 1.5, 2))[0]
     return {"chat": chat, "question": question, "unknown_plant": unknown_plant,
             "outside": outside, "unsupported": unsupported}[kind](say, g)
 
