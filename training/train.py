@@ -427,9 +427,12 @@ def init_from(model, path: Path, base_id: str) -> dict:
         raise SystemExit(f"garden train: --init-adapter {path} was trained on {meta['base_id']}, not {base_id}.")
     report = json.loads((path / "report.json").read_text()) if (path / "report.json").exists() else {}
     set_peft_model_state_dict(model, load_file(weights))
-    previous = {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "config", "evals", "previous")}
+    previous = {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "config", "evals", "previous",
+                                           "averaged")}
     previous["test_exact_match"] = (report.get("test") or {}).get("exact_match")
-    print(f"Continuing from {path} ({previous['steps']} earlier steps).", file=sys.stderr)
+    earlier = (f"the mean of {len(report['averaged'])} adapters" if report.get("averaged")
+               else f"{previous['steps']} earlier steps")
+    print(f"Continuing from {path} ({earlier}).", file=sys.stderr)
     return previous
 
 
@@ -501,6 +504,9 @@ def write_card(folder: Path, report: dict) -> None:
     test = report.get("test") or {}
     history, previous = [], report.get("previous")
     while previous:
+        if previous.get("averaged"):  # made by training/average.py; its README lists the parents
+            history.append(f"the mean of {len(previous['averaged'])} adapters")
+            break
         history.append(f"{previous.get('steps')} steps ({previous.get('train_wall_minutes')} min)")
         previous = previous.get("previous")
     # oldest run first: history runs from the run this one continued back to the first

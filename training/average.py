@@ -1,0 +1,148 @@
+"""Average garden adapters that continued the same adapter on different data: a "model soup".
+
+    python -m training.average models/garden-adapter training/runs/other-adapter --out /tmp/soup
+    garden eval --adapter /tmp/soup          # then compare with each parent before shipping it
+
+Runs 7 and 8 both started from run 6's line of adapters but leant on different categories (run 8
+gave plot lists, out-of-grid requests and regions more weight, and rows, columns and coordinates
+less) and each was better where its data leant. The mean of their weights kept most of both
+(see the README's run history). Each LoRA matrix is averaged on its own (A with A, B with B):
+the exact mean of the two updates B·A would need twice the rank, and twice the size, over the
+20 MB a shipped adapter may have; with parents this close (their weights differ by about a tenth)
+the two are near each other, and `garden eval` is the judge either way.
+
+Writes the averaged adapter_model.safetensors with the parents' config, the parents' loss plots, and
+a report.json that lists the parents' reports and the averaged adapter's score on the validation and
+test cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAME_CONFIG = ("r", "lora_alpha", "target_modules", "peft_type", "use_rslora", "use_dora")
+
+
+class AverageError(Exception):
+    """Adapters that cannot be averaged, said in one sentence."""
+
+
+def _read(folder: Path) -> tuple[dict, dict, dict]:
+    """(adapter config, garden meta, report) of one adapter folder."""
+    if not (folder / "adapter_model.safetensors").exists():
+        raise AverageError(f"{folder}: no adapter_model.safetensors there.")
+    config = json.loads((folder / "adapter_config.json").read_text())
+    meta_path, report_path = folder / "garden-adapter.json", folder / "report.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    return config, meta, report
+
+
+def _same(value):
+    """A config value in a form that compares equal when it means the same: peft writes
+    target_modules from a set, so two runs list the same layers in different orders."""
+    return sorted(value) if isinstance(value, list) else value
+
+
+def average(folders: list[Path], out: Path) -> dict:
+    """Write the mean of the adapters in `folders` to `out`; returns its report (without scores)."""
+    from safetensors.torch import load_file, save_file
+
+    if len(folders) < 2:
+        raise AverageError("give at least two adapters to average.")
+    parents = [_read(f) for f in folders]
+    config, meta, _ = parents[0]
+    for folder, (other, other_meta, _) in zip(folders[1:], parents[1:]):
+        differs = [k for k in SAME_CONFIG if _same(other.get(k)) != _same(config.get(k))]
+        if differs:
+            raise AverageError(f"{folder} differs from {folders[0]} in {', '.join(differs)}; only adapters of the "
+                               "same shape can be averaged.")
+        if other_meta.get("base_id") != meta.get("base_id"):
+            raise AverageError(f"{folder} was trained on {other_meta.get('base_id')}, {folders[0]} on "
+                               f"{meta.get('base_id')}.")
+    weights = [load_file(f / "adapter_model.safetensors") for f in folders]
+    if any(w.keys() != weights[0].keys() for w in weights):
+        raise AverageError("the adapters adapt different layers.")
+    mean = {k: sum(w[k].float() for w in weights) / len(weights) for k in weights[0]}
+    mean = {k: v.to(weights[0][k].dtype).contiguous() for k, v in mean.items()}
+
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_file(mean, tmp / "adapter_model.safetensors")
+    shutil.copy(folders[0] / "adapter_config.json", tmp / "adapter_config.json")
+    hashes = [m.get("data_hash", "?") for _, m, _ in parents]
+    for i, folder in enumerate(folders, 1):  # each parent's loss curve, as train.py drew it
+        if (folder / "loss.png").exists():
+            shutil.copy(folder / "loss.png", tmp / f"loss-parent{i}.png")
+    (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": meta.get("base_id"),
+                                                         "data_hash": "+".join(hashes)}))
+    report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders],
+              "parents": [r for _, _, r in parents], "data_hash": "+".join(hashes), "val": None, "test": None}
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return report
+
+
+def score(out: Path, cases_file: Path) -> dict:
+    """Exact match of the adapter in `out` on a cases file, as `garden eval` runs it."""
+    from garden.brain.cases import load_cases
+    from garden.brain.evaluate import evaluate, print_report, summary
+    from garden.brain.interpret import load_interpreter
+
+    interpreter = load_interpreter(adapter=str(out), progress=False)
+    result = evaluate(interpreter, load_cases(cases_file), progress=True)
+    print_report(result, show_failures=False)
+    return summary(result)
+
+
+def write_card(out: Path, report: dict) -> None:
+    test = report.get("test") or {}
+    lines = ["# garden adapter (averaged)", "",
+             "The mean of the weights of these garden adapters, each made by `training/train.py` in this",
+             "repository on the embedded Gemma 3 270M; made by `training/average.py`. `report.json` has",
+             "each parent's report (hyperparameters, data hash, loss curve, test results) and this one's scores;",
+             "`loss-parent1.png`, `loss-parent2.png`... the parents' loss curves.", ""]
+    for folder, parent in zip(report["averaged"], report["parents"]):
+        seed = (parent.get("config") or {}).get("seed")
+        lines.append(f"- {parent.get('steps')} steps (seed {seed}, data hash {parent.get('data_hash')}, from "
+                     f"`{Path(folder).name}`), test exact match "
+                     f"{(parent.get('test') or {}).get('exact_match', 'not scored')}")
+    lines += ["", f"- test split exact match of the mean: {test.get('exact_match', 'not scored')}", "",
+              "Gemma models and adapters trained on them are subject to the Gemma Terms of Use:",
+              "https://ai.google.dev/gemma/terms", ""]
+    (out / "README.md").write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.average", description=__doc__.split("\n\n")[0])
+    parser.add_argument("adapters", nargs="+", type=Path, help="adapter folders (same base, same LoRA shape)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the averaged adapter")
+    parser.add_argument("--val-cases", type=Path, default=REPO / "training" / "data" / "generated" / "val.jsonl",
+                        help="validation cases to score it on, to choose between it and its parents")
+    parser.add_argument("--test-cases", type=Path, default=REPO / "training" / "data" / "test.jsonl")
+    parser.add_argument("--no-score", action="store_true", help="only write the adapter")
+    args = parser.parse_args(argv)
+    try:
+        report = average(args.adapters, args.out)
+    except (AverageError, OSError, ValueError) as exc:
+        print(f"garden average: {exc}", file=sys.stderr)
+        return 1
+    if not args.no_score:
+        for split, path in (("val", args.val_cases), ("test", args.test_cases)):
+            if path.exists():
+                print(f"Scoring the averaged adapter on {path}...", file=sys.stderr)
+                report[split] = score(args.out, path)
+    (args.out / "report.json").write_text(json.dumps(report, indent=1))
+    write_card(args.out, report)
+    print(f"Averaged adapter written to {args.out}.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
