@@ -139,7 +139,7 @@ CHAT: tuple[str, ...] = (
     "doing", "yes", "no", "ok", "sell", "buy", "dig", "weed", "prune", "move", "undo", "remove", "mow", "lawn",
     "paint", "pull", "compost", "rake", "weedkiller", "scarecrow", "shed", "fight", "mulch",
     "fertilise", "fertilize", "feed", "trim", "name", "sing", "song", "joke", "tell", "weather", "today",
-    "watered", "you're", "build", "fence")
+    "watered", "you're", "build", "fence", "nourish", "food")
 
 # What speech recognisers write instead of the word that was said: homophones and split compounds.
 # Keyed by the intended word; the generator swaps these into speech-style transcripts.
