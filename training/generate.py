@@ -935,9 +935,9 @@ def follow_up(say: Say, g: Grid) -> Draft:
     return Draft(render(say, text), calls, history)
 
 
-def no_call(say: Say, g: Grid, outside_weight: float = 2) -> Draft:
+def no_call(say: Say, g: Grid, outside_weight: float = 3) -> Draft:
     kind = say.rng.choices(("chat", "question", "unknown_plant", "outside", "unsupported"),
-                           weights=(2, 2.5, 2, outside_weight * 1.5, 2))[0]
+                           weights=(2, 2.5, 2, outside_weight, 2))[0]
     return {"chat": chat, "question": question, "unknown_plant": unknown_plant,
             "outside": outside, "unsupported": unsupported}[kind](say, g)
 
@@ -1015,7 +1015,7 @@ def draft(rng: random.Random, split: str, category: str) -> tuple[Draft | None, 
             base = rng.choices(list(LARGE_GRID_BASES), weights=list(LARGE_GRID_BASES.values()))[0]
     say = Say(rng, split, spoken)
     if base == "no_call" and category == "large_grid":
-        made = no_call(say, grid, outside_weight=6)  # out-of-grid requests are what other sizes teach
+        made = no_call(say, grid, outside_weight=9)  # out-of-grid requests are what other sizes teach
     else:
         made = BUILDERS[base](say, grid)
     if made is not None and not made.history and base in FAMILIES and rng.random() < 0.12:
