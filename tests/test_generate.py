@@ -208,6 +208,21 @@ def test_the_command_line_writes_three_loadable_splits(tmp_path, capsys):
     assert "test: 22 cases" in capsys.readouterr().out
 
 
+def test_weights_change_the_training_mix_only_and_bad_ones_are_refused(tmp_path, capsys):
+    args = ["--train", "400", "--val", "30", "--test", "22", "--seed", "5", "--no-handwritten"]
+    assert gen.main(["--out", str(tmp_path / "a"), *args]) == 0
+    assert gen.main(["--out", str(tmp_path / "b"), *args, "--weights", "large_grid=80, everything=0"]) == 0
+    a, b = ({s: load_cases(tmp_path / d / f"{s}.jsonl") for s in gen.SPLITS} for d in "ab")
+    share = {d: sum(c["category"] == "large_grid" for c in s["train"]) / len(s["train"]) for d, s in zip("ab", (a, b))}
+    assert share["b"] > 0.4 > 0.25 > share["a"]
+    assert not any(c["category"] == "everything" for c in b["train"])
+    assert Counter(c["category"] for c in a["test"]) == Counter(c["category"] for c in b["test"])  # still balanced
+    for bad, why in (("roses=3", "no category 'roses'"), ("speech=lots", "is not CATEGORY=NUMBER"),
+                     ("speech=-1", "must not be negative")):
+        assert gen.main(["--out", str(tmp_path / "c"), *args, "--weights", bad]) == 1
+        assert why in capsys.readouterr().err
+
+
 def test_handwritten_cases_are_valid_and_keep_out_of_the_test_phrasings():
     cases = gen.handwritten()
     assert len(cases) >= 50

@@ -1062,15 +1062,17 @@ def key(case: dict) -> tuple:
 
 
 def generate(split: str, count: int, seed: int, avoid: set[str] = frozenset(),
-             balanced: bool | None = None) -> list[dict]:
+             balanced: bool | None = None, weights: dict[str, float] | None = None) -> list[dict]:
     """`count` distinct cases of one split. `avoid`: utterances the split must not contain (the
-    test split avoids every train utterance). Test is balanced over CATEGORIES, the others weighted."""
+    test split avoids every train utterance). Test is balanced over CATEGORIES, the others weighted
+    by TRAIN_WEIGHTS, or by `weights` where it names a category."""
     rng = random.Random(f"garden-{seed}-{split}")
+    weights = TRAIN_WEIGHTS | (weights or {})
     balanced = split == "test" if balanced is None else balanced
     cases, keys = [], set()
     for i in range(count):
         category = CATEGORIES[i % len(CATEGORIES)] if balanced else rng.choices(
-            list(TRAIN_WEIGHTS), weights=list(TRAIN_WEIGHTS.values()))[0]
+            list(weights), weights=list(weights.values()))[0]
         for _ in range(500):
             made, grid, say = draft(rng, split, category)
             if made is None or len(made.utterance.split()) > MAX_WORDS:
@@ -1109,9 +1111,11 @@ def handwritten(data_dir: Path = DATA_DIR) -> list[dict]:
     return cases
 
 
-def build_splits(train: int, val: int, test: int, seed: int, extra: list[dict] | None = None) -> dict[str, list[dict]]:
-    """All three splits. `extra` (hand-written cases) joins train only; val and test avoid repeating train."""
-    splits = {"train": generate("train", train, seed)}
+def build_splits(train: int, val: int, test: int, seed: int, extra: list[dict] | None = None,
+                 weights: dict[str, float] | None = None) -> dict[str, list[dict]]:
+    """All three splits. `extra` (hand-written cases) joins train only; val and test avoid repeating train.
+    `weights` changes the mix of the train split only (val keeps TRAIN_WEIGHTS, so runs compare)."""
+    splits = {"train": generate("train", train, seed, weights=weights)}
     if extra:
         splits["train"] += extra
         random.Random(f"garden-{seed}-mix").shuffle(splits["train"])
@@ -1129,6 +1133,22 @@ def write_cases(path: Path, cases: list[dict]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def parse_weights(text: str) -> dict[str, float]:
+    """"large_grid=26,everything=16" -> {"large_grid": 26.0, "everything": 16.0}, or a CaseError that says why."""
+    weights = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        if name not in TRAIN_WEIGHTS:
+            raise CaseError(f"--weights: no category {name!r}; the categories are {', '.join(TRAIN_WEIGHTS)}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise CaseError(f"--weights: {item!r} is not CATEGORY=NUMBER") from None
+        if weights[name] < 0:
+            raise CaseError(f"--weights: {name}'s weight must not be negative")
+    return weights
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.generate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DATA_DIR / "generated", help="folder for train/val/test.jsonl")
@@ -1136,13 +1156,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{split}", type=int, default=DEFAULT_SIZES[split], help=f"{split} cases to generate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-handwritten", action="store_true", help=f"leave out the cases in {DATA_DIR}/*.jsonl")
+    parser.add_argument("--weights", default="", metavar="CAT=W,...",
+                        help="change the train split's category weights, e.g. large_grid=26,everything=16")
     args = parser.parse_args(argv)
     try:
         extra = [] if args.no_handwritten else handwritten()
+        weights = parse_weights(args.weights)
     except CaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    splits = build_splits(args.train, args.val, args.test, args.seed, extra)
+    splits = build_splits(args.train, args.val, args.test, args.seed, extra, weights)
     for split, cases in splits.items():
         write_cases(args.out / f"{split}.jsonl", cases)
         counts = Counter(c.get("category", "-") for c in cases)

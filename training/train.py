@@ -64,6 +64,7 @@ class Config:
     threads: int = 0  # 0 = torch's default
     bf16: int = -1  # bfloat16 autocast for the training passes: 1 on, 0 off, -1 when the CPU/GPU has it
     init_adapter: str = ""  # start from this adapter's LoRA weights (continue training) instead of zero
+    weights: str = ""  # the train split's category weights where they differ from the generator's, "large_grid=26,..."
 
 
 def parse_args(argv) -> tuple[Config, argparse.Namespace]:
@@ -90,7 +91,7 @@ def ensure_data(cfg: Config) -> tuple[list[dict], list[dict]]:
 
     data = Path(cfg.data_dir)
     print(f"Generating training data into {data} ...", file=sys.stderr)
-    if generate.main(["--out", str(data), "--seed", str(cfg.seed)]) != 0:
+    if generate.main(["--out", str(data), "--seed", str(cfg.seed), "--weights", cfg.weights]) != 0:
         raise SystemExit("garden train: the training data could not be generated (see the message above).")
     return load_cases(data / "train.jsonl"), load_cases(data / "val.jsonl")
 
