@@ -13,6 +13,8 @@ import numpy as np
 
 RATE = 16000
 BYTES_PER_SECOND = RATE * 2
+# 100 ms of audio: the block size a microphone stream delivers, and the one recognisers are fed in.
+BLOCK_BYTES = BYTES_PER_SECOND // 10
 
 
 class AudioError(Exception):

@@ -163,7 +163,7 @@ class Brain:
 def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condition], brain: Brain | None,
                progress: bool = True, prepare: bool = True) -> list[Row]:
     from garden.brain.cases import calls_match
-    from garden.speech.audio import BYTES_PER_SECOND, espeak, mix_noise, silence
+    from garden.speech.audio import BLOCK_BYTES, BYTES_PER_SECOND, espeak, mix_noise, silence
 
     rows = []
     for condition in conditions:
@@ -177,8 +177,8 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
             if brain is not None:
                 brain.forget()
             t0, partial, prepare_s = time.perf_counter(), "", 0.0
-            for at in range(0, len(pcm), 3200):  # 100 ms blocks, as the microphone delivers them
-                heard = recogniser.accept(pcm[at:at + 3200])
+            for at in range(0, len(pcm), BLOCK_BYTES):  # as the microphone delivers them
+                heard = recogniser.accept(pcm[at:at + BLOCK_BYTES])
                 if brain is not None and prepare and heard and heard != partial:
                     # The game does this on a thread of its own while the player speaks; here it
                     # runs between blocks, timed apart from recognition (prepare RTF in the table).

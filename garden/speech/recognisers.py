@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from garden.speech import vocab
+from garden.speech import audio, vocab
 
 SAMPLE_RATE = 16000
 VOSK_MODEL_NAME = "vosk-model-small-en-us-0.15"
@@ -62,7 +62,7 @@ class Recogniser:
     def finish(self) -> str:
         raise NotImplementedError
 
-    def transcribe(self, pcm: bytes, chunk_bytes: int = 3200, pad_seconds: float = 0.3) -> str:
+    def transcribe(self, pcm: bytes, chunk_bytes: int = audio.BLOCK_BYTES, pad_seconds: float = 0.3) -> str:
         """A whole recording at once, fed in 100 ms chunks as a microphone would. Recordings often
         start on the first word; the padding gives the recogniser the lead-in a microphone would."""
         pad = bytes(2 * int(self.sample_rate * pad_seconds))
@@ -309,7 +309,7 @@ class PocketSphinxRecogniser(Recogniser):
     # silence came out "right so the flowers in the top row" in 4000-byte blocks, right in 800, 1600
     # and 3200; a PulseAudio microphone delivers blocks of varying size). It is always fed 100 ms
     # blocks, as the voice bench and `garden say` feed it, whatever the microphone delivers.
-    BLOCK_BYTES = 3200
+    BLOCK_BYTES = audio.BLOCK_BYTES
 
     def _cmn_path(self) -> Path:
         from garden.engine.save import data_dir

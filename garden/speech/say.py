@@ -19,7 +19,7 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def main(args) -> int:
-    from garden.speech.audio import AudioError, read_wav
+    from garden.speech.audio import BYTES_PER_SECOND, AudioError, read_wav
     from garden.speech.recognisers import RecogniserError, open_recogniser
 
     args.rows, args.cols = args.rows or tools.DEFAULT_ROWS, args.cols or tools.DEFAULT_COLS
@@ -41,7 +41,7 @@ def main(args) -> int:
     t0 = time.perf_counter()
     text = recogniser.transcribe(pcm)
     recognise_ms = (time.perf_counter() - t0) * 1000
-    print(f"heard ({recogniser.description}, {recognise_ms:.0f} ms for {len(pcm) / 32000:.1f} s of audio): "
+    print(f"heard ({recogniser.description}, {recognise_ms:.0f} ms for {len(pcm) / BYTES_PER_SECOND:.1f} s of audio): "
           f"{text or '(nothing)'}")
     calls, results = [], []
     if text:
