@@ -767,3 +767,22 @@ def test_bench_voice_reports_recognition_on_the_built_in_commands(capsys, tmp_pa
     clean = result["rows"][0]
     assert clean["wer"] == 0.0 and clean["command_exact_match"] is None and 0 < clean["rtf"] < 1
     assert "WER" in out[1]
+
+
+@needs_espeak
+def test_bench_voice_tries_other_pocketsphinx_settings_and_refuses_bad_ones(capsys, tmp_path):
+    from garden.speech import bench
+
+    def run(*sphinx):
+        args = Namespace(cases=str(tmp_path / "missing.jsonl"), limit=2, engines="pocketsphinx", conditions="clean",
+                         no_model=True, json=True, failures=False, sphinx=list(sphinx))
+        return bench.main(args), capsys.readouterr()
+
+    code, shown = run("lw=1e-9", "bestpath=no")  # a language model with no say: the words fall apart
+    assert code == 0
+    result = json.loads(shown.out.strip().splitlines()[-1])
+    assert result["sphinx"] == {"lw": 1e-9, "bestpath": False} and result["rows"][0]["wer"] > 0.2
+    assert "pocketsphinx lw=1e-09; pocketsphinx bestpath=False" in shown.out
+    assert run("lw")[0] == 2
+    code, shown = run("no_such_setting=1")
+    assert code == 2 and "pocketsphinx skipped" in shown.err and "Traceback" not in shown.err

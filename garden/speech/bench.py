@@ -219,14 +219,32 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
     return rows
 
 
-def open_engines(names: list[str]) -> list[tuple[str, object]]:
+def sphinx_options(items: list[str] | None) -> dict:
+    """["lw=5", "bestpath=no"] -> {"lw": 5.0, "bestpath": False}: PocketSphinx settings to try."""
+    options = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--sphinx {item!r}: write KEY=VALUE, e.g. lw=5")
+        flag = {"yes": True, "true": True, "no": False, "false": False}.get(value.lower())
+        if flag is not None:
+            options[key] = flag
+        else:
+            try:
+                options[key] = float(value)
+            except ValueError:
+                options[key] = value
+    return options
+
+
+def open_engines(names: list[str], sphinx: dict | None = None) -> list[tuple[str, object]]:
     from garden.speech.recognisers import PocketSphinxRecogniser, RecogniserError, VoskRecogniser, find_vosk_model
 
     engines = []
     for name in names:
         try:
             if name == "pocketsphinx":
-                engines.append((name, PocketSphinxRecogniser(remember=False)))
+                engines.append((name, PocketSphinxRecogniser(remember=False, decoder_options=sphinx)))
             elif name == "vosk":
                 path = find_vosk_model()
                 if path is None:
@@ -244,7 +262,8 @@ def open_engines(names: list[str]) -> list[tuple[str, object]]:
 
 def table(result: dict) -> str:
     lines = [f"garden bench voice: {result['cases']} spoken commands from {result['source']}; "
-             f"model: {result['model'] or 'none (recognition only)'}",
+             f"model: {result['model'] or 'none (recognition only)'}"
+             + "".join(f"; pocketsphinx {k}={v}" for k, v in (result.get("sphinx") or {}).items()),
              f"{'engine':<18} {'speech':<26} {'WER':>6} {'sentence':>9} {'command':>8} {'RTF':>6} {'latency p50/p90 ms':>19}"]
     for r in result["rows"]:
         command = "n/a" if r["command_exact_match"] is None else f"{100 * r['command_exact_match']:.0f}%"
@@ -290,7 +309,12 @@ def main(args) -> int:
             brain, model = Brain(interpreter), interpreter.description
         except ModelError as exc:
             print(f"note: no model ({exc}); reporting recognition only.", file=sys.stderr)
-    engines = open_engines(names)
+    try:
+        sphinx = sphinx_options(getattr(args, "sphinx", None))
+    except ValueError as exc:
+        print(f"garden: {exc}", file=sys.stderr)
+        return 2
+    engines = open_engines(names, sphinx)
     if not engines:
         print("garden: no speech engine could be opened.", file=sys.stderr)
         return 2
@@ -298,7 +322,7 @@ def main(args) -> int:
     for name, recogniser in engines:
         rows += run_engine(name, recogniser, cases, conditions, brain, prepare=not getattr(args, "no_prepare", False))
     with_model = brain is not None
-    result = {"cases": len(cases), "source": source, "model": model,
+    result = {"cases": len(cases), "source": source, "model": model, "sphinx": sphinx,
               "rows": [r.summary(with_model) for r in rows], "text_command_exact_match": None}
     if brain is not None:
         from garden.brain.cases import calls_match
@@ -323,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pocketsphinx, vosk, pocketsphinx-open (comma-separated)")
     p.add_argument("--conditions", default=None, help=f"comma-separated, from: {', '.join(CONDITIONS)}")
     p.add_argument("--no-model", action="store_true", help="recognition only (WER, RTF)")
+    p.add_argument("--sphinx", action="append", metavar="KEY=VALUE",
+                   help="a PocketSphinx setting to try instead of the garden's (repeatable), e.g. lw=6.5")
     p.add_argument("--failures", action="store_true", help="list misheard commands")
     p.add_argument("--no-prepare", action="store_true",
                    help="do not start the model on partial transcripts (and skip the baseline run)")
