@@ -76,14 +76,14 @@ def average(folders: list[Path], out: Path) -> dict:
     tmp.mkdir(parents=True)
     save_file(mean, tmp / "adapter_model.safetensors")
     shutil.copy(folders[0] / "adapter_config.json", tmp / "adapter_config.json")
-    hashes = [m.get("data_hash", "?") for _, m, _ in parents]
+    data_hash = "+".join(m.get("data_hash", "?") for _, m, _ in parents)
     for i, folder in enumerate(folders, 1):  # each parent's loss curve, as train.py drew it
         if (folder / "loss.png").exists():
             shutil.copy(folder / "loss.png", tmp / f"loss-parent{i}.png")
     (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": meta.get("base_id"),
-                                                         "data_hash": "+".join(hashes)}))
+                                                         "data_hash": data_hash}))
     report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders],
-              "parents": [r for _, _, r in parents], "data_hash": "+".join(hashes), "val": None, "test": None}
+              "parents": [r for _, _, r in parents], "data_hash": data_hash, "val": None, "test": None}
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return report

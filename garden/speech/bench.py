@@ -297,6 +297,11 @@ def main(args) -> int:
         print(f"garden: unknown conditions {unknown}; choose from {', '.join(CONDITIONS)}.", file=sys.stderr)
         return 2
     conditions = [CONDITIONS[c] for c in condition_names]
+    try:  # before the model loads, so a mistyped setting is refused at once
+        sphinx = sphinx_options(getattr(args, "sphinx", None))
+    except ValueError as exc:
+        print(f"garden: {exc}", file=sys.stderr)
+        return 2
     limit = DEFAULT_LIMIT if args.limit is None else args.limit
     cases, source = load_bench_cases(getattr(args, "cases", None), limit or None)
     brain, model = None, None
@@ -309,11 +314,6 @@ def main(args) -> int:
             brain, model = Brain(interpreter), interpreter.description
         except ModelError as exc:
             print(f"note: no model ({exc}); reporting recognition only.", file=sys.stderr)
-    try:
-        sphinx = sphinx_options(getattr(args, "sphinx", None))
-    except ValueError as exc:
-        print(f"garden: {exc}", file=sys.stderr)
-        return 2
     engines = open_engines(names, sphinx)
     if not engines:
         print("garden: no speech engine could be opened.", file=sys.stderr)
