@@ -43,6 +43,35 @@ ACTION_PHRASES: dict[str, tuple[str, ...]] = {
                       "{verb} whatever is growing in {np}"),
 }
 
+# What is on the board: ways to name plots by what grows in them, the plainest first. The model
+# reads them against the prompt's board line ("Garden: 1 rose bloom, 5 daisy seed; empty 2 3 4").
+# {p} is a seed kind's plural, {s} its singular. "kind_bloom" is what "harvest the roses" means:
+# harvesting destroys a rose that is not in bloom yet.
+BOARD_PHRASES: dict[str, tuple[str, ...]] = {
+    "bloom": ("the blooms", "the flowers in bloom", "everything in bloom", "the ripe flowers", "whatever is ready",
+              "the flowers that are ready", "all the blooming flowers", "the ready ones", "everything that's blooming",
+              "everything that's in bloom", "the ones that are ready to pick"),
+    "kind_bloom": ("the {p} in bloom", "the ripe {p}", "the {p} that are ready", "the {p}", "all the ripe {p}",
+                   "the {p} that are ripe", "the {p} that have bloomed"),
+    "seed": ("the seeds", "the new seeds", "the plots with seeds", "the freshly planted seeds", "the seeds in the ground",
+             "the unsprouted seeds", "the fresh seeds"),
+    "sprout": ("the sprouts", "the sprouting plants", "the seedlings", "the plants that have sprouted",
+               "the little sprouts", "the shoots"),
+    "growing": ("everything that's growing", "the plants that aren't ready yet", "whatever isn't in bloom",
+                "the unripe plants", "the young plants", "everything not in bloom yet", "everything still growing",
+                "the plants that are not ready"),
+    "kind": ("the {p}", "all the {p}", "every {s}", "each {s}", "all of the {p}", "all my {p}"),
+    "planted": ("all the plants", "everything that's planted", "every planted plot", "all the plots with plants",
+                "all the occupied plots", "everything i've planted"),
+    "empty": ("the empty plots", "every empty plot", "the free plots", "the empty spots", "all the empty plots",
+              "the bare plots", "the unused plots"),
+}
+# Planting "where" for empty plots: "plant roses in the empty plots", "wherever it's empty".
+EMPTY_WHERE: tuple[str, ...] = (
+    "in the empty plots", "in every empty plot", "wherever it's empty", "in the free plots", "everywhere that's empty",
+    "in the gaps", "in all the empty spots", "in the empty ones", "in the bare plots", "wherever there's room",
+    "anywhere that's free")
+
 # --- seeds -----------------------------------------------------------------------------------
 
 # Extra written names for the kinds we know; a new kind simply has none.
@@ -218,10 +247,10 @@ def speech_phrases() -> list[str]:
     vocabulary for a speech recogniser's grammar. Covers every number and ordinal up to the
     largest garden's plot count and every seed kind in garden.tools.SEEDS."""
     phrases: list[str] = []
-    for table in (VERBS, ACTION_PHRASES):
+    for table in (VERBS, ACTION_PHRASES, BOARD_PHRASES):
         for group in table.values():
             phrases += group
-    phrases += FILL_VERBS
+    phrases += [*FILL_VERBS, *EMPTY_WHERE]
     for kind in tools.SEEDS:
         phrases += [*seed_names(kind), *seed_synonyms(kind)]
     top = largest_plot_number()

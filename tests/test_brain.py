@@ -160,3 +160,18 @@ def test_the_shipped_adapter_answers_chit_chat_after_a_command_with_words_not_ca
     report = evaluate(interpreter, cases)
     wrong = [(o["utterance"], o["got"]) for o in report["cases"] if not o["ok"]]
     assert len(wrong) <= 2, wrong
+
+
+def test_the_last_user_turn_starts_with_what_grows_where_by_plot_number():
+    garden = Garden(rows=3, cols=4)
+    assert "user\nGarden: all empty.\nwater plot 1" in ModelInterpreter.prompt_text("water plot 1", garden, [])
+    garden.apply("plant_seed", {"seed": "rose", "plots": [{"row": 1, "col": 2}, {"row": 3, "col": 4}]})
+    garden.apply("water_plots", {"plots": [{"row": 1, "col": 2}, {"row": 2, "col": 1}]})  # 5 is wet soil: empty
+    text = ModelInterpreter.prompt_text("harvest the blooms", garden, [])
+    assert "user\nGarden: 2 rose sprout, 12 rose seed; empty 1 3 4 5 6 7 8 9 10 11.\nharvest the blooms" in text
+    for r in range(1, 4):
+        for c in range(1, 5):
+            garden.place(r, c, "daisy", "bloom")
+    assert "; none empty.\n" in ModelInterpreter.prompt_text("hi", garden, [])
+    with pytest.raises(ValueError):
+        garden.place(4, 1, "daisy", "bloom")

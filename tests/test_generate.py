@@ -57,7 +57,12 @@ SLOTS = {
     "verb": one_of(heard(*[w for verbs in language.VERBS.values() for w in verbs])), "fill": r"[a-z]+",
     **dict.fromkeys(("pos", "side", "v", "h", "p1", "p2"), POSITION),
     "line": one_of(heard("row", "column")), "lines": one_of(heard("rows", "columns")),
-    **dict.fromkeys(("s", "p", "an"), r"[a-z']+"),
+    "an": r"[a-z']+",
+    # A seed or another plant, in any form a transcript may write it ("sun flowers", "daisy's").
+    **dict.fromkeys(("s", "p"), r"(?:[a-z']+ )?(?:" + one_of(heard(*[
+        w for name in [*(n for k in tools.SEEDS for n in (*language.seed_names(k), *language.seed_synonyms(k))),
+                       *language.OTHER_PLANTS, *map(language.plural, language.OTHER_PLANTS)]
+        for w in (name, name.split()[-1])])) + ")"),
 }
 NOUN_POOLS = ("plot noun", "other plant")  # their held-out words are held out in the plural too
 
@@ -261,3 +266,47 @@ def test_large_grid_training_leans_on_plot_numbers_whose_place_depends_on_the_wi
                 and re.search(r"\b(plot|bed|patch|tile|spot|square|cell|number)s?\b", c["utterance"].lower())
                 and not re.search(r"\b(row|column|col)\b", c["utterance"].lower())]
     assert len(numbered) > 0.28 * len(cases), (len(numbered), len(cases))
+
+
+def test_board_state_cases_name_the_plots_whose_plants_fit_the_words(splits):
+    """Run on the engine, a board-state command does what its words say to exactly the plots that
+    fit: harvesting only blooms, watering only plants still growing, planting only empty plots."""
+    cases = [c for cases in splits.values() for c in cases if c["category"] == "board_state"]
+    assert len(cases) >= 100 and all(c.get("board") for c in cases)
+    held = {"test": 0, "other": 0}
+    for case in cases:
+        garden, _ = replay(case)
+        said = normal(case["utterance"])
+        if not case["calls"]:
+            assert case["reply"]
+            continue
+        first = case["calls"][0]
+        result = garden.apply(first["name"], first["arguments"])
+        outcomes = {p["outcome"] for p in result["plots"]}
+        if first["name"] == "harvest_plots":
+            assert outcomes == {"harvested"}, (said, result["message"])
+        elif first["name"] == "plant_seed":
+            assert result["status"] == "ok" or "locked" in result["message"], (said, result["message"])
+        elif re.search(r"\b(seeds?|sprouts?|seedlings|shoots|growing|young|unripe|not|isn't|aren't)\b", said):
+            assert outcomes == {"grew"}, (said, result["message"])
+        held["test" if case["id"].startswith("test") else "other"] += 1
+    assert held["test"] and held["other"]
+
+
+def test_other_commands_are_also_said_over_planted_gardens_in_training_only(splits):
+    boards = Counter(c["category"] for c in splits["train"] if c.get("board") and c["category"] != "board_state")
+    assert sum(boards.values()) > 0.2 * len(splits["train"]) and len(boards) >= 8
+    # In the test split only board-state commands have a board (also as speech or on large grids).
+    assert {c["category"] for c in splits["test"] if c.get("board")} <= {"board_state", "speech", "large_grid"}
+
+
+def test_a_case_board_is_checked_and_planted_before_the_history():
+    case = {"utterance": "harvest the blooms", "calls": [], "board": {"2": "rose bloom", "4": "daisy seed"},
+            "history": [{"utterance": "water plot 4", "calls": [
+                {"name": "water_plots", "arguments": {"plots": [{"row": 2, "col": 1}]}}]}]}
+    assert check_case(case) is None
+    garden, _ = replay(case)
+    assert garden.board()[0][1] == "rose bloom" and garden.board()[1][0] == "daisy sprout"
+    assert "plot number" in check_case({**case, "board": {"10": "rose bloom"}})
+    assert "no such plant" in check_case({**case, "board": {"1": "oak bloom"}})
+    assert "no such plant" in check_case({**case, "board": {"1": "rose flowering"}})

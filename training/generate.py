@@ -32,14 +32,15 @@ from pathlib import Path
 from typing import Callable
 
 from garden import language, tools
-from garden.brain.cases import CaseError, load_cases
+from garden.brain.cases import CaseError, check_case, load_cases
+from garden.engine import rules
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SPLITS = ("train", "val", "test")
 DEFAULT_SIZES = {"train": 6000, "val": 300, "test": 600}
 
 CATEGORIES = ("single_plot", "coordinates", "several_plots", "row_column", "region", "everything",
-              "multi_action", "follow_up", "no_call", "speech", "large_grid")
+              "multi_action", "follow_up", "no_call", "speech", "large_grid", "board_state")
 # Training leans on what is hard for a small model: other grid sizes, "all except" sets, follow-ups,
 # lists of plots (the weakest categories of the shipped adapter), and speech. Single plots and
 # coordinates are learnt early and appear inside the other categories too. The eighth run gave lists of
@@ -47,7 +48,11 @@ CATEGORIES = ("single_plot", "coordinates", "several_plots", "row_column", "regi
 # 0.80 -> 0.85, but coordinates and rows/columns fell 1.00 -> 0.93, so those weights are as low as they go.
 # The test split is balanced instead, so every category's score rests on as many cases.
 TRAIN_WEIGHTS = {"single_plot": 4, "coordinates": 3, "several_plots": 14, "row_column": 6, "region": 10,
-                 "everything": 13, "multi_action": 10, "follow_up": 13, "no_call": 7, "speech": 12, "large_grid": 18}
+                 "everything": 13, "multi_action": 10, "follow_up": 13, "no_call": 7, "speech": 12, "large_grid": 18,
+                 "board_state": 14}
+# Self-contained commands of the other categories are given a planted board this often (train and val
+# only), so that a board in the prompt does not mean "this command is about the board".
+BOARD_CHANCE = 0.35
 # Grids other than 3x3 (rows, cols, weight): mostly up to 5x5, a few of the extremes the game allows.
 LARGE_GRIDS = ((4, 4, 5), (5, 5, 5), (4, 3, 3), (3, 4, 3), (4, 5, 2), (5, 4, 2), (3, 5, 2), (5, 3, 2),
                (2, 2, 2), (2, 3, 1), (3, 2, 1), (2, 4, 1), (6, 6, 1), (5, 6, 1))
@@ -55,7 +60,7 @@ LARGE_GRIDS = ((4, 4, 5), (5, 5, 5), (4, 3, 3), (3, 4, 3), (4, 5, 2), (5, 4, 2),
 # 4-wide garden with the 3-wide plot 7 (row 3, column 1) in 8 of its 19 large-grid misses, so the model must
 # see many numbers whose place depends on the width. The test split keeps drawing the builders evenly.
 LARGE_GRID_BASES = {"single_plot": 3, "coordinates": 1, "several_plots": 2.5, "row_column": 1, "region": 1.5,
-                    "everything": 1.5, "multi_action": 1, "follow_up": 1, "no_call": 1}
+                    "everything": 1.5, "multi_action": 1, "follow_up": 1, "no_call": 1, "board_state": 1}
 
 MAX_WORDS = 24  # short utterances keep prompts (and CPU training) cheap; players talk in short bursts
 HELD_OUT_CHANCE = 0.35  # how often the test split takes the held-out part of a pool
@@ -267,6 +272,16 @@ HELD_OUT_HEARINGS = ("rho", "sew")
 HEARD = {word: pool(f"heard {word}", [v for v in heard if v not in HELD_OUT_HEARINGS],
                     [v for v in heard if v in HELD_OUT_HEARINGS])
          for word, heard in language.HOMOPHONES.items()}
+
+# Plots named by what grows in them (garden.language.BOARD_PHRASES), read against the board line of the prompt.
+BOARD_NP = {name: language_pool(f"board {name}", phrases, plain_weight=2, held_out=held) for (name, phrases), held in zip(
+    language.BOARD_PHRASES.items(), (
+        ("everything that's in bloom", "the ones that are ready to pick"), ("the {p} that are ripe", "the {p} that have bloomed"),
+        ("the unsprouted seeds", "the fresh seeds"), ("the little sprouts", "the shoots"),
+        ("everything still growing", "the plants that are not ready"), ("all my {p}",),
+        ("all the occupied plots", "everything i've planted"), ("the bare plots", "the unused plots")))}
+EMPTY_WHERE = language_pool("empty where", language.EMPTY_WHERE, plain_weight=2,
+                            held_out=("in the bare plots", "wherever there's room", "anywhere that's free"))
 
 REPLIES = {
     "chat": ("Hello! Tell me what to plant, water or harvest.", "Happy gardening!", "Thanks! What shall we grow next?"),
@@ -771,6 +786,7 @@ class Draft:
     calls: list[dict]
     history: list[dict] = field(default_factory=list)
     reply: str | None = None
+    board: dict | None = None  # {(row, col): (kind, stage)} planted before the history
 
 
 def command(say: Say, g: Grid, families: tuple[TargetFn, ...]) -> Draft:
@@ -993,11 +1009,91 @@ def unsupported(say: Say, g: Grid) -> Draft:
     return Draft(render(say, text), [], reply=say.rng.choice(REPLIES["unsupported"]))
 
 
+# --- commands about what is on the board ---------------------------------------------------------------------------
+
+# Which plots a BOARD_PHRASES entry names: (kind, stage) of a planted plot, or None for an empty one.
+SELECTIONS: dict[str, Callable[[tuple | None, str | None], bool]] = {
+    "bloom": lambda plot, kind: plot is not None and plot[1] == "bloom",
+    "kind_bloom": lambda plot, kind: plot == (kind, "bloom"),
+    "seed": lambda plot, kind: plot is not None and plot[1] == "seed",
+    "sprout": lambda plot, kind: plot is not None and plot[1] == "sprout",
+    "growing": lambda plot, kind: plot is not None and plot[1] != "bloom",
+    "kind": lambda plot, kind: plot is not None and plot[0] == kind,
+    "planted": lambda plot, kind: plot is not None,
+    "empty": lambda plot, kind: plot is None,
+}
+# What is done to them, with weights: blooms are harvested, growing plants watered, empty plots planted.
+SELECTION_TOOLS = {"bloom": {"harvest_plots": 5, "water_plots": 1}, "kind_bloom": {"harvest_plots": 1},
+                   "seed": {"water_plots": 1}, "sprout": {"water_plots": 1}, "growing": {"water_plots": 1},
+                   "kind": {"water_plots": 1}, "planted": {"water_plots": 1},
+                   "empty": {"plant_seed": 4, "water_plots": 1}}
+SELECTION_WEIGHTS = {"bloom": 4, "kind_bloom": 2, "seed": 1.5, "sprout": 1, "growing": 1.5, "kind": 1.5,
+                     "planted": 1, "empty": 4}
+NOTHING = {"bloom": "Nothing is in bloom yet.", "seed": "There are no seeds in the ground right now.",
+           "sprout": "There are no sprouts right now.", "empty": "Every plot is taken already."}
+
+
+def random_board(rng: random.Random, g: Grid) -> dict:
+    """Some plots planted with one to three kinds at any stage, the rest empty."""
+    empty = rng.uniform(0.15, 0.6)
+    kinds = rng.sample(tools.SEEDS, rng.randint(1, min(3, len(tools.SEEDS))))
+    return {spot: (rng.choice(kinds), rng.choice(rules.STAGES)) for spot in g.plots() if rng.random() >= empty}
+
+
+def board_command(say: Say, tool: str, target: Target, kind: str, verb_first: bool) -> Command:
+    if tool == "harvest_plots":  # "harvest the flowers in the blooms" is not English
+        keep = frame_keep(target, verb_first)
+        frame = say.pick(HARVEST, lambda f: keep(f) and "in {np}" not in f and "from {np}" not in f)
+        text = say.fill(frame, verb=lambda: say.pick(HARVEST_VERB), np=target.np)
+        return Command(text, [call("harvest_plots", target.plots)], frame.startswith(VERB_SLOTS))
+    return act(say, tool, target, verb_first=verb_first, kind=kind)
+
+
+def board_state(say: Say, g: Grid) -> Draft | None:
+    """'harvest the blooms', 'water the seeds', 'plant roses in the empty plots': plots chosen by
+    what grows in them on a random board; sometimes followed by a second action on the same plots."""
+    board = random_board(say.rng, g)
+    name = say.rng.choices(list(SELECTION_WEIGHTS), weights=list(SELECTION_WEIGHTS.values()))[0]
+    kind = None
+    if name in ("kind", "kind_bloom"):
+        kinds = sorted({k for k, stage in board.values() if name == "kind" or stage == "bloom"})
+        if not kinds:
+            return None
+        kind = say.rng.choice(kinds)
+    plots = tuple(spot for spot in g.plots() if SELECTIONS[name](board.get(spot), kind))
+    tools_ = SELECTION_TOOLS[name]
+    tool = say.rng.choices(list(tools_), weights=list(tools_.values()))[0]
+    singular, plural = language.seed_names(kind) if kind else ("", "")
+    np = lambda: say.fill(say.pick(BOARD_NP[name]), s=singular, p=plural)  # noqa: E731
+    target = Target(np, plots, where=(lambda s: s.pick(EMPTY_WHERE)) if name == "empty" else None)
+    seed = some_seed(say)
+    if not plots:
+        if name not in NOTHING or not say.chance(0.5):
+            return None
+        target.plots = ((1, 1),)  # words only: nothing there to act on
+        cmd = board_command(say, tool, target, seed, verb_first=False)
+        return Draft(render(say, wrap(say, cmd)), [], reply=NOTHING[name], board=board)
+    two = tool != "water_plots" and say.chance(0.2)
+    cmd = board_command(say, tool, target, seed, verb_first=two)
+    steps = [cmd]
+    if two and tool == "harvest_plots":  # "harvest the blooms and plant tulips there"
+        steps.append(plant(say, pronoun(say, plots), some_seed(say), verb_first=True))
+    elif two:  # "plant roses in the empty plots and water them"
+        steps.append(water(say, pronoun(say, plots), verb_first=True))
+    if len(steps) == 2:
+        text = wrap(say, Command(say.fill(say.pick(JOIN2, lambda j: ". " not in j),
+                                          first=steps[0].text, second=steps[1].text), []))
+    else:
+        text = wrap(say, cmd)
+    return Draft(render(say, text), [c for step in steps for c in step.calls], board=board)
+
+
 BUILDERS: dict[str, Callable[[Say, Grid], "Draft | None"]] = {
     **{name: (lambda fams: lambda say, g: command(say, g, fams))(fams) for name, fams in FAMILIES.items()},
     "multi_action": multi_action,
     "follow_up": follow_up,
     "no_call": no_call,
+    "board_state": board_state,
 }
 
 
@@ -1027,6 +1123,8 @@ def draft(rng: random.Random, split: str, category: str) -> tuple[Draft | None, 
         # "what a lovely day" after "plant roses in the corners" by planting the roses again.
         # (Not in the test split yet, so the committed one stays the default run's; see the README.)
         made.history = [opening(say.twin(), grid)]
+    if made is not None and made.board is None and not made.history and split != "test" and rng.random() < BOARD_CHANCE:
+        made.board = random_board(rng, grid)  # a command about plots, said over a planted garden
     return made, grid, say
 
 
@@ -1035,6 +1133,9 @@ def draft(rng: random.Random, split: str, category: str) -> tuple[Draft | None, 
 
 def to_case(made: Draft, grid: Grid, category: str) -> dict:
     case = {"category": category, "grid": {"rows": grid.rows, "cols": grid.cols}}
+    if made.board:
+        case["board"] = {str(tools.plot_number(r, c, grid.cols)): f"{kind} {stage}"
+                         for (r, c), (kind, stage) in sorted(made.board.items())}
     if made.history:
         case["history"] = made.history
     case.update(utterance=made.utterance, calls=made.calls)
@@ -1047,6 +1148,9 @@ def problems(case: dict) -> list[str]:
     """Why a case is not a valid expectation (a bug in this file if not empty)."""
     rows, cols = case["grid"]["rows"], case["grid"]["cols"]
     found = [] if tools.check_grid_size(rows, cols) is None else ["bad grid"]
+    problem = check_case(case)
+    if problem:
+        found.append(problem)
     for calls in [case["calls"]] + [h["calls"] for h in case.get("history", [])]:
         for c in calls:
             found += tools.validate_call(c["name"], c["arguments"], rows, cols)
@@ -1058,20 +1162,22 @@ def problems(case: dict) -> list[str]:
 
 def key(case: dict) -> tuple:
     history = tuple(h["utterance"] for h in case.get("history", []))
-    return case["utterance"], case["grid"]["rows"], case["grid"]["cols"], history
+    board = tuple(sorted((case.get("board") or {}).items()))
+    return case["utterance"], case["grid"]["rows"], case["grid"]["cols"], history, board
 
 
 def generate(split: str, count: int, seed: int, avoid: set[str] = frozenset(),
-             balanced: bool | None = None, weights: dict[str, float] | None = None) -> list[dict]:
+             balanced: bool | None = None, weights: dict[str, float] | None = None,
+             categories: tuple[str, ...] = CATEGORIES) -> list[dict]:
     """`count` distinct cases of one split. `avoid`: utterances the split must not contain (the
-    test split avoids every train utterance). Test is balanced over CATEGORIES, the others weighted
+    test split avoids every train utterance). Test is balanced over `categories`, the others weighted
     by TRAIN_WEIGHTS, or by `weights` where it names a category."""
     rng = random.Random(f"garden-{seed}-{split}")
     weights = TRAIN_WEIGHTS | (weights or {})
     balanced = split == "test" if balanced is None else balanced
     cases, keys = [], set()
     for i in range(count):
-        category = CATEGORIES[i % len(CATEGORIES)] if balanced else rng.choices(
+        category = categories[i % len(categories)] if balanced else rng.choices(
             list(weights), weights=list(weights.values()))[0]
         for _ in range(500):
             made, grid, say = draft(rng, split, category)
@@ -1127,7 +1233,7 @@ def build_splits(train: int, val: int, test: int, seed: int, extra: list[dict] |
 
 def write_cases(path: Path, cases: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    order = ("id", "category", "grid", "history", "utterance", "calls", "reply")
+    order = ("id", "category", "grid", "board", "history", "utterance", "calls", "reply")
     lines = [json.dumps({k: c[k] for k in order if k in c} | {k: v for k, v in c.items() if k not in order},
                         ensure_ascii=False) for c in cases]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -118,9 +118,9 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
 
     DEFAULT_REPLY = garden_prompt.DEFAULT_REPLY
     rows, cols = grid_of(case)
-    _, history = replay(case)
+    garden, history = replay(case)
     past = [(h.utterance, h.calls, h.results, h.reply or DEFAULT_REPLY) for h in history]
-    prompt = garden_prompt.render_prompt(rows, cols, past, case["utterance"])
+    prompt = garden_prompt.render_prompt(rows, cols, past, case["utterance"], garden.board())
     target = garden_prompt.render_target(case["calls"], case.get("reply") or DEFAULT_REPLY)
     enc = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
     prefix_ids, prompt_ids, full = enc(garden_prompt.prefix(rows, cols)), enc(prompt), enc(prompt + target)
@@ -428,8 +428,9 @@ def init_from(model, path: Path, base_id: str) -> dict:
         raise SystemExit(f"garden train: --init-adapter {path} was trained on {meta['base_id']}, not {base_id}.")
     report = json.loads((path / "report.json").read_text()) if (path / "report.json").exists() else {}
     set_peft_model_state_dict(model, load_file(weights))
+    # An averaged adapter has no steps of its own: its "parents" (their reports) are its lineage.
     previous = {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "config", "evals", "previous",
-                                           "averaged")}
+                                           "averaged", "parents")}
     previous["test_exact_match"] = (report.get("test") or {}).get("exact_match")
     earlier = (f"the mean of {len(report['averaged'])} adapters" if report.get("averaged")
                else f"{previous['steps']} earlier steps")

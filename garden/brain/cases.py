@@ -6,7 +6,9 @@ One JSON object per line:
    "utterance": "now water them",
    "calls": [{"name": "water_plots", "arguments": {"plots": [{"row": 1, "col": 1}, ...]}}]}
 `category` and `history` are optional; "calls": [] means a text reply is expected. An independent
-test set in this format is used to check the project, so the format must not change.
+test set in this format is used to check the project, so the format must not change. One optional
+field was added later and changes nothing for cases without it: "board", what grows where before
+the history, by plot number: {"1": "rose bloom", "5": "daisy seed"} (every other plot is empty).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from garden import tools
 from garden.engine import Garden
 from garden.session import Exchange
 
@@ -55,7 +58,28 @@ def check_case(case) -> str | None:
     for past in case.get("history", []) or []:
         if not isinstance(past, dict) or not isinstance(past.get("utterance"), str) or not isinstance(past.get("calls", []), list):
             return "each history entry needs \"utterance\" and \"calls\""
+    board = case.get("board", {})
+    if not isinstance(board, dict):
+        return "\"board\" must be {\"PLOT NUMBER\": \"KIND STAGE\", ...}"
+    if board:
+        try:
+            garden = Garden(rows=grid["rows"], cols=grid["cols"])
+        except ValueError as exc:
+            return str(exc)
+        try:
+            place_board(garden, board)
+        except ValueError as exc:
+            return f"\"board\": {exc}"
     return None
+
+
+def place_board(garden: Garden, board: dict) -> None:
+    """Plant a case's "board" on a fresh garden; ValueError says what is wrong with it."""
+    for number, what in board.items():
+        if not str(number).isdigit() or not 1 <= int(number) <= garden.rows * garden.cols:
+            raise ValueError(f"{number!r} is not a plot number of a {garden.rows}x{garden.cols} garden")
+        kind, _, stage = str(what).partition(" ")
+        garden.place(*tools.plot_coords(int(number), garden.cols), kind, stage)
 
 
 def grid_of(case: dict) -> tuple[int, int]:
@@ -64,10 +88,11 @@ def grid_of(case: dict) -> tuple[int, int]:
 
 
 def replay(case: dict) -> tuple[Garden, list[Exchange]]:
-    """A fresh board of the case's size with its history applied, and that history as exchanges
+    """A fresh board of the case's size, its "board" planted and its history applied, and that history as exchanges
     (with the engine's real results, which become the function responses in the prompt)."""
     rows, cols = grid_of(case)
     garden = Garden(rows=rows, cols=cols)
+    place_board(garden, case.get("board") or {})
     history = []
     for past in case.get("history", []) or []:
         calls = past.get("calls", [])

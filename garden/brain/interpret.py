@@ -183,7 +183,7 @@ class ModelInterpreter:
     @staticmethod
     def prompt_text(utterance: str, garden: Garden, history: list[Exchange]) -> str:
         past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
-        return garden_prompt.render_prompt(garden.rows, garden.cols, past, utterance)
+        return garden_prompt.render_prompt(garden.rows, garden.cols, past, utterance, garden.board())
 
     def kept_prefix(self, ids: list[int], rows: int, cols: int) -> int:
         """How many leading ids are the grid's developer turn, kept cached across commands (0

@@ -59,12 +59,29 @@ def prefix(rows: int, cols: int) -> str:
     return fg.render(developer_messages(rows, cols), tools.TOOLS)
 
 
-def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], list[dict], str | None]], utterance: str) -> str:
-    """The full prompt, ending with the open model turn. history: (utterance, calls, results, reply)."""
+def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
+    """What grows where, in one line by plot number, for commands that depend on it ("harvest the
+    blooms", "plant roses in the empty plots"): "Garden: 1 rose bloom, 5 daisy seed; empty 2 3 4 6
+    7 8 9." Empty plots are listed by number only, which keeps the line short (about 30 tokens on
+    a half-planted 3x3 garden). board: Garden.board() ("empty", "wet soil" or "<kind> <stage>" per
+    plot, row by row); None is an empty garden."""
+    cells = [cell for row in board for cell in row] if board else ["empty"] * (rows * cols)
+    planted = [f"{n} {cell}" for n, cell in enumerate(cells, 1) if cell not in ("empty", "wet soil")]
+    empty = [str(n) for n, cell in enumerate(cells, 1) if cell in ("empty", "wet soil")]
+    if not planted:
+        return "Garden: all empty."
+    return f"Garden: {', '.join(planted)}; " + (f"empty {' '.join(empty)}." if empty else "none empty.")
+
+
+def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], list[dict], str | None]], utterance: str,
+                  board: list[list[str]] | None = None) -> str:
+    """The full prompt, ending with the open model turn. history: (utterance, calls, results,
+    reply). The last user turn starts with board_text(board) on a line of its own, then the
+    utterance; past turns are just what was said."""
     messages = developer_messages(rows, cols)
     for past in history:
         messages += exchange_messages(*past)
-    messages.append({"role": "user", "content": utterance})
+    messages.append({"role": "user", "content": f"{board_text(board, rows, cols)}\n{utterance}"})
     text = fg.render(messages, tools.TOOLS, add_generation_prompt=True)
     assert text.startswith(prefix(rows, cols)), "the developer turn must be a stable prefix"
     return text

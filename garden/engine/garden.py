@@ -71,6 +71,15 @@ class Garden:
             "order": {**order, "progress": self.order_progress},
         }
 
+    def place(self, row: int, col: int, plant: str, stage: str) -> None:
+        """Set up a plot directly (eval cases that start from a planted board); raises ValueError
+        for a plot outside the garden, an unknown kind or an unknown stage. Play goes through apply()."""
+        if not (1 <= row <= self.rows and 1 <= col <= self.cols):
+            raise ValueError(f"row {row}, column {col} is outside the {self.rows}x{self.cols} garden")
+        if plant not in tools.SEEDS or stage not in rules.STAGES:
+            raise ValueError(f"no such plant as {plant} {stage}")
+        self.plots[row - 1][col - 1] = Plot(plant, stage)
+
     # --- acting --------------------------------------------------------------------------
 
     def apply(self, name: Any, arguments: Any) -> dict:
