@@ -143,6 +143,12 @@ class Session:
         prepare = getattr(self.interpreter, "prepare", None)
         return prepare(heard_so_far, self.garden, self.history[-HISTORY_KEPT:]) if prepare else 0
 
+    def prepare_next(self) -> int:
+        """Let the interpreter run the next command's prompt up to its words (history and board
+        line) while nobody is typing or speaking; see ModelInterpreter.prepare_next."""
+        prepare = getattr(self.interpreter, "prepare_next", None)
+        return prepare(self.garden, self.history[-HISTORY_KEPT:]) if prepare else 0
+
     def run_calls(self, calls: list[dict]) -> list[dict]:
         """Apply calls in order; each gets a result even if an earlier one failed."""
         return [self.garden.apply(c.get("name"), c.get("arguments")) for c in calls]

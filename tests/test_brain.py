@@ -175,3 +175,26 @@ def test_the_last_user_turn_starts_with_what_grows_where_by_plot_number():
     assert "; none empty.\n" in ModelInterpreter.prompt_text("hi", garden, [])
     with pytest.raises(ValueError):
         garden.place(4, 1, "daisy", "bloom")
+
+
+def test_eval_counts_what_the_answers_do_on_each_cases_board(capsys):
+    """A wrong answer to "harvest the blooms" that also cuts a sprout shows up as a destroyed plant."""
+    from garden.brain.evaluate import evaluate, print_report
+    from garden.session import Interpretation
+
+    case = {"id": "b1", "category": "board_state", "board": {"1": "rose bloom", "2": "rose sprout"},
+            "utterance": "harvest the blooms",
+            "calls": [{"name": "harvest_plots", "arguments": {"plots": [{"row": 1, "col": 1}]}}]}
+
+    class HarvestsTheTopRow:  # stands in for the model: always the same answer
+        def interpret(self, utterance, garden, history):
+            return Interpretation([{"name": "harvest_plots", "arguments": {
+                "plots": [{"row": 1, "col": c} for c in (1, 2, 3)]}}], raw="", stats={})
+
+    report = evaluate(HarvestsTheTopRow(), [case])
+    assert report["exact_match"] == 0.0
+    assert report["plot_outcomes"]["got"] == {"harvest_plots: destroyed": 1, "harvest_plots: empty": 1,
+                                              "harvest_plots: harvested": 1}
+    assert report["plot_outcomes"]["expected"] == {"harvest_plots: harvested": 1}
+    print_report(report)
+    assert "harvest_plots: destroyed 1 (0)" in capsys.readouterr().out

@@ -154,3 +154,31 @@ def test_preparing_on_partial_transcripts_changes_no_answer_and_leaves_little_to
         # What is left: the last word or two and the turn's closing tokens.
         assert warm.stats["prompt_tokens_run"] <= 10 < cold.stats["prompt_tokens_run"], (warm.stats, cold.stats)
     assert len(flipped) <= 1, flipped
+
+
+@pytest.mark.slow
+@needs_adapter
+@pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+def test_preparing_the_next_prompt_between_commands_leaves_only_the_words_to_run():
+    """After a command the game runs the next prompt up to where its words go (history and the
+    board line); the next command then runs little more than its own words, with a cold start's
+    answer (one near-tie flip allowed, as above)."""
+    from garden.brain.interpret import load_interpreter
+
+    brain = load_interpreter(runtime="llama", progress=False)
+    cases = _sample(40, seed=5)[:6]
+    flipped = []
+    for case in cases:
+        garden, history = replay(case)
+        garden.place(1, 1, "rose", "bloom")  # a planted board makes the line longer than "all empty"
+        brain.model.truncate(0)
+        cold = brain.interpret(case["utterance"], garden, history)
+        brain.model.truncate(0)
+        prepared = brain.prepare_next(garden, history)
+        warm = brain.interpret(case["utterance"], garden, history)
+        if (warm.calls, warm.text) != (cold.calls, cold.text):
+            flipped.append((case["utterance"], cold.calls, warm.calls))
+        words = len(brain.tokenizer.encode(case["utterance"], add_special_tokens=False))
+        assert prepared > 10 and warm.stats["prepared_tokens"] == prepared
+        assert warm.stats["prompt_tokens_run"] <= words + 8 < cold.stats["prompt_tokens_run"], (warm.stats, cold.stats)
+    assert len(flipped) <= 1, flipped

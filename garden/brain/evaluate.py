@@ -6,6 +6,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 
 from garden.brain.cases import calls_match, load_cases, replay, show_calls
 
@@ -19,9 +20,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def plot_outcomes(case: dict, calls: list[dict]) -> Counter:
+    """What `calls` do on the case's board, plot by plot: Counter of the engine's outcomes
+    ("harvested", "destroyed", "planted", "occupied", "grew", ...). Exact match says whether an
+    answer is right; this says what a wrong one costs the player (a destroyed sprout, a planting
+    refused)."""
+    garden, _ = replay(case)
+    counts: Counter = Counter()
+    for call in calls:
+        for plot in garden.apply(call.get("name"), call.get("arguments")).get("plots", []):
+            counts[f"{call.get('name')}: {plot['outcome']}"] += 1
+    return counts
+
+
 def evaluate(interpreter, cases: list[dict], progress: bool = False) -> dict:
     """Run every case; returns the report with per-case outcomes under "cases"."""
     outcomes, latencies = [], []
+    on_board: dict[str, Counter] = {"got": Counter(), "expected": Counter()}
     bar = None
     if progress:
         from tqdm import tqdm
@@ -33,6 +48,8 @@ def evaluate(interpreter, cases: list[dict], progress: bool = False) -> dict:
         meaning = interpreter.interpret(case["utterance"], garden, history)
         latencies.append((time.perf_counter() - t0) * 1000)
         ok = calls_match(case["calls"], meaning.calls)
+        on_board["got"].update(plot_outcomes(case, meaning.calls))
+        on_board["expected"].update(plot_outcomes(case, case["calls"]))
         outcomes.append({"id": case.get("id"), "category": case.get("category", "uncategorised"), "ok": ok,
                          "utterance": case["utterance"], "expected": case["calls"], "got": meaning.calls,
                          "raw": meaning.raw, "stats": meaning.stats})
@@ -51,6 +68,7 @@ def evaluate(interpreter, cases: list[dict], progress: bool = False) -> dict:
         "by_category": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_cat.items())},
         "latency_ms": {"p50": round(percentile(latencies, 0.5), 1), "p95": round(percentile(latencies, 0.95), 1),
                        "mean": round(statistics.fmean(latencies), 1) if latencies else 0.0},
+        "plot_outcomes": {k: dict(sorted(v.items())) for k, v in on_board.items()},
         "cases": outcomes,
     }
 
@@ -69,10 +87,13 @@ def print_report(report: dict, show_failures: bool = True) -> None:
         print(f"  {cat:<16} {acc:.3f}  (n={count})")
     lat = report["latency_ms"]
     print(f"latency: p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms")
+    got, expected = report["plot_outcomes"]["got"], report["plot_outcomes"]["expected"]
+    print("on the board (right answers in brackets): " + ", ".join(
+        f"{k} {got.get(k, 0)} ({expected.get(k, 0)})" for k in sorted(set(got) | set(expected))))
 
 
 def summary(report: dict) -> dict:
-    return {k: report[k] for k in ("n", "exact_match", "by_category", "latency_ms")}
+    return {k: report[k] for k in ("n", "exact_match", "by_category", "latency_ms", "plot_outcomes")}
 
 
 def run_eval(args) -> int:

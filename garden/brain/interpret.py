@@ -160,18 +160,30 @@ class ModelInterpreter:
         words = " ".join(heard_so_far.split())
         if self.runtime != "llama" or not words or not looks_english(words):
             return 0
-        rows, cols = garden.rows, garden.cols
         text = self.prompt_text(words, garden, history)
         at = text.rfind(words)
         if at < 0:
             return 0
         # Up to the words heard but the last, which may still grow ("sun" -> "sunflowers").
-        text = text[:at] + (words.rsplit(" ", 1)[0] if " " in words else "")
+        return self._prefill(text[:at] + (words.rsplit(" ", 1)[0] if " " in words else ""), garden)
+
+    def prepare_next(self, garden: Garden, history: list[Exchange]) -> int:
+        """Run the next command's prompt up to where its words will go (the history and the board
+        line), while the game waits for the player: the board line is 5-40 tokens on 3x3 and would
+        otherwise be run after Enter. The game calls it when a command is done; the next command
+        (typed or spoken) keeps what it shares with it. Same returns as prepare()."""
+        if self.runtime != "llama":
+            return 0
+        marker = "water"  # any words: only the text before them is run
+        text = self.prompt_text(marker, garden, history)
+        return self._prefill(text[:text.rfind(marker)], garden)
+
+    def _prefill(self, text: str, garden: Garden) -> int:
         ids = self.tokenizer.encode(text, add_special_tokens=False)
         if not self._busy.acquire(blocking=False):
             return 0
         try:
-            pending = self.model.reuse(ids, keep=self.kept_prefix(ids, rows, cols))
+            pending = self.model.reuse(ids, keep=self.kept_prefix(ids, garden.rows, garden.cols))
             if len(pending) <= 1:  # reuse leaves the last token to run; it is already cached
                 return 0
             self.model.run(pending[:-1], logits_from=len(pending))

@@ -59,9 +59,19 @@ class Worker:
                 return
             try:
                 self._handle(line, source)
+                if self._lines.empty():
+                    self._prepare_next()
             finally:
                 with self._lock:
                     self._pending -= 1
+
+    def _prepare_next(self) -> None:
+        """Run the next prompt's start (history and board line) while the player reads the result;
+        it only saves time, so a failure is printed and forgotten."""
+        try:
+            self.session.prepare_next()
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
 
     def _handle(self, line: str, source: str) -> None:
         voice = self.session.voice
