@@ -274,12 +274,18 @@ HEARD = {word: pool(f"heard {word}", [v for v in heard if v not in HELD_OUT_HEAR
          for word, heard in language.HOMOPHONES.items()}
 
 # Plots named by what grows in them (garden.language.BOARD_PHRASES), read against the board line of the prompt.
-BOARD_NP = {name: language_pool(f"board {name}", phrases, plain_weight=2, held_out=held) for (name, phrases), held in zip(
-    language.BOARD_PHRASES.items(), (
-        ("everything that's in bloom", "the ones that are ready to pick"), ("the {p} that are ripe", "the {p} that have bloomed"),
-        ("the unsprouted seeds", "the fresh seeds"), ("the little sprouts", "the shoots"),
-        ("everything still growing", "the plants that are not ready"), ("all my {p}",),
-        ("all the occupied plots", "everything i've planted"), ("the bare plots", "the unused plots")))}
+BOARD_HELD_OUT = {
+    "bloom": ("everything that's in bloom", "the ones that are ready to pick"),
+    "kind_bloom": ("the {p} that are ripe", "the {p} that have bloomed"),
+    "seed": ("the unsprouted seeds", "the fresh seeds"),
+    "sprout": ("the little sprouts", "the shoots"),
+    "growing": ("everything still growing", "the plants that are not ready"),
+    "kind": ("all my {p}",),
+    "planted": ("all the occupied plots", "everything i've planted"),
+    "empty": ("the bare plots", "the unused plots"),
+}
+BOARD_NP = {name: language_pool(f"board {name}", phrases, plain_weight=2, held_out=BOARD_HELD_OUT.get(name, ()))
+            for name, phrases in language.BOARD_PHRASES.items()}
 EMPTY_WHERE = language_pool("empty where", language.EMPTY_WHERE, plain_weight=2,
                             held_out=("in the bare plots", "wherever there's room", "anywhere that's free"))
 
