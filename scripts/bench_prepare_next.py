@@ -1,10 +1,13 @@
 """Typed-command latency with and without ModelInterpreter.prepare_next, in one process, on the same
 40 test-split cases over random planted boards: python scripts/bench_prepare_next.py"""
-import random, statistics, time, json
+import json
+import random
+import time
+
 from garden.brain.cases import load_cases, replay
-from garden.brain.interpret import load_interpreter
 from garden.brain.evaluate import percentile
-from training.generate import random_board, Grid
+from garden.brain.interpret import load_interpreter
+from training.generate import Grid, random_board
 
 brain = load_interpreter(runtime="llama", progress=False)
 rng = random.Random(4)
