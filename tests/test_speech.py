@@ -422,6 +422,48 @@ def test_pocketsphinx_hears_the_same_whatever_block_size_the_microphone_delivers
     assert heard == {"plant sunflowers in the top row"}
 
 
+@needs_espeak
+def test_a_first_command_ever_is_heard_whatever_the_silence_before_it():
+    """With the model's generic microphone estimate, one live pass at lw 5 heard this command as
+    "the sunflowers in the top row", "and sow each plot in the top row" or "um so the outer the
+    top row" after these lead-in silences (the PulseAudio test failed now and then that way); a
+    first command is now heard a second time with the estimate the first pass ended on."""
+    said = "plant sunflowers in the top row"
+    speech = audio.espeak(said)
+    for lead in (0.38, 0.52, 0.54, 0.70, 0.72):
+        rec = PocketSphinxRecogniser(remember=False)  # as with a fresh data folder: nothing saved
+        assert not rec.calibrated
+        pcm = audio.silence(lead) + speech + audio.silence(0.7)
+        rec.start()
+        for at in range(0, len(pcm), 1280):
+            rec.accept(pcm[at:at + 1280])
+        assert (lead, rec.finish()) == (lead, said)
+        assert rec.calibrated and rec.decoder.current_search() == "garden"  # later commands: one live pass
+    first = PocketSphinxRecogniser()  # a fresh data folder (conftest)
+    assert not first.calibrated and first.transcribe(speech) == said
+    assert PocketSphinxRecogniser().calibrated  # the estimate was saved: the next session starts calibrated
+
+
+def test_a_busy_process_is_not_taken_for_a_silent_microphone(monkeypatch):
+    """The reader and the audio callback can both be held up for seconds (a model loading on two
+    cores); the first read after that finds an old clock and an empty queue, which is not a stall."""
+    clock = [100.0]
+    monkeypatch.setattr(capture.time, "monotonic", lambda: clock[0])
+    mic = capture.Microphone()
+    mic._stream = object()  # "running"; close() tolerates what it cannot stop
+    mic._last_audio = 100.0
+    clock[0] = 110.0  # frozen for 10 s
+    assert mic.read(timeout=0.001) == b""  # one empty read: not yet a stall
+    mic._queue.put(bytes(640))
+    assert len(mic.read(timeout=0.001)) == 640  # the late block arrives; the stall count starts over
+    for _ in range(capture.STALL_READS - 1):
+        clock[0] += 1
+        assert mic.read(timeout=0.001) == b""
+    clock[0] += 1
+    with pytest.raises(capture.CaptureError, match="stopped sending sound"):
+        mic.read(timeout=0.001)  # ten empty reads over more than STALL_SECONDS: the device is gone
+
+
 def test_other_keys_and_a_stray_release_are_left_to_the_window(sphinx):
     import pygame
 

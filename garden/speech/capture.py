@@ -20,7 +20,14 @@ import numpy as np
 from garden.speech.audio import RATE, StreamResampler, level
 
 BLOCK_SECONDS = 0.05
-STALL_SECONDS = 2.0  # no audio for this long from a running stream means the device went away
+# No audio for this long from a running stream, over at least STALL_READS reads that each waited
+# and found nothing, means the device went away. Both, because a busy process (a model loading
+# beside the voice thread, on 2 cores) can hold back the audio callback and this reader together
+# for seconds: waking up, the first read finds the clock far ahead and the blocks not yet queued.
+# (CI saw "stopped sending sound" that way with a 2 s wall-clock limit alone.) A device that is
+# unplugged usually ends the stream at once (the "stopped" message); this is the fallback.
+STALL_SECONDS = 5.0
+STALL_READS = 10
 STILL_WORKS = "typed commands still work"
 
 
@@ -70,6 +77,7 @@ class Microphone:
         self._stream = None
         self._resampler: StreamResampler | None = None
         self._last_audio = 0.0
+        self._empty_reads = 0
         self._failed: str | None = None
         self.overflows = 0  # blocks the host dropped because the callback came too late (a busy machine)
 
@@ -126,14 +134,16 @@ class Microphone:
         try:
             block = self._queue.get(timeout=timeout)
         except queue.Empty:
-            if self._stream is not None and time.monotonic() - self._last_audio > STALL_SECONDS:
+            self._empty_reads += 1
+            if (self._stream is not None and self._empty_reads >= STALL_READS
+                    and time.monotonic() - self._last_audio > STALL_SECONDS):
                 self._fail("stopped sending sound")
             return b""
         if block is None:
             if self._stream is None:
                 return b""  # closed on purpose
             self._fail("stopped")
-        self._last_audio = time.monotonic()
+        self._last_audio, self._empty_reads = time.monotonic(), 0
         return self._convert(block)
 
     def drain(self) -> bytes:

@@ -303,18 +303,33 @@ class PocketSphinxRecogniser(Recogniser):
         self.description = f"pocketsphinx (en-us, {kind})" + "".join(
             f", {k}={v}" for k, v in (decoder_options or {}).items())
         self._started, self._pending = False, b""
-        if remember:
-            self._restore_cmn()
+        self.calibrated = remember and self._restore_cmn()
+        self._utterance: list[bytes] = []  # the first utterance's audio, for its second pass
+        self._first_search = not self.calibrated and not open_vocabulary
+        if self._first_search:
+            try:  # the first utterance's own search (see FIRST_LW); a search takes its weight when added
+                self.decoder.config["lw"] = self.FIRST_LW
+                self.decoder.add_lm_file(self.FIRST_SEARCH, str(garden_arpa_file(announce)))
+                self.decoder.config["lw"] = options["lw"]
+            except (RuntimeError, ValueError, OSError, KeyError) as exc:
+                raise RecogniserError(f"PocketSphinx could not start ({exc}).") from exc
 
     # PocketSphinx normalises each utterance by a running estimate of the microphone's cepstral
     # mean (live CMN). It starts from the model's generic guess, so the first command of a
     # session is heard worst (measured: "the sunflowers..." for "plant sunflowers..." until the
     # estimate has seen one utterance). Keeping the estimate in the data folder lets the next
-    # session start where this one ended. (Decoding the very first command a second time with
-    # the estimate it produced was tried and dropped: 36 -> 37 of 48 first commands exact, but
-    # the estimate then drifts differently, and over the 30 commands of the voice bench it cost
-    # one sentence: 10 -> 9 exact, WER 20.5% -> 21.2%.)
+    # session start where this one ended; a first command ever is heard twice (FIRST_LW).
     CMN_FILE = "pocketsphinx-cmn.txt"
+    # Until the estimate has seen one utterance (no saved one, first command), that command is
+    # heard twice: live, for the partial text, then again from its start with the estimate the
+    # live pass ended with, and both times with the language model weighted 6.5 instead of 5 (a
+    # generic estimate makes the sounds less sure, so the model's word order counts for more).
+    # Measured on 20 test-split commands x 3 voices x 3 lead-in silences, each a first command
+    # (/work/logs/flake/sim2.py): exact 35/180 one pass at lw 5, 44 at 6.5, 57 two passes at 5,
+    # 67 two at 6.5; a warmed-up estimate, one pass at 5: 60. The price is a second decode of
+    # the first command only (about a seventh of its length, RTF 0.14).
+    FIRST_LW = 6.5
+    FIRST_SEARCH = "garden-first"
     # PocketSphinx updates that estimate per block it is given, so the same audio in other block
     # sizes can be heard differently (measured: "plant sunflowers in the top row" after 0.6 s of
     # silence came out "right so the flowers in the top row" in 4000-byte blocks, right in 800, 1600
@@ -327,14 +342,17 @@ class PocketSphinxRecogniser(Recogniser):
 
         return data_dir() / "speech" / self.CMN_FILE
 
-    def _restore_cmn(self) -> None:
+    def _restore_cmn(self) -> bool:
+        """True when a saved estimate was restored."""
         try:
             saved = self._cmn_path().read_text(encoding="utf-8").strip()
             values = [float(v) for v in saved.split(",")]
         except (OSError, ValueError):
-            return  # none yet, or unreadable: the model's own starting point
+            return False  # none yet, or unreadable: the model's own starting point
         if len(values) == len(self.decoder.get_cmn().split(",")) and all(map(math.isfinite, values)):
             self.decoder.set_cmn(saved)
+            return True
+        return False
 
     def _save_cmn(self) -> None:
         path = self._cmn_path()
@@ -349,14 +367,22 @@ class PocketSphinxRecogniser(Recogniser):
     def start(self) -> None:
         if self._started:
             self.decoder.end_utt()
+        if not self.calibrated and self._first_search:
+            self.decoder.activate_search(self.FIRST_SEARCH)
         self.decoder.start_utt()
-        self._started, self._pending = True, b""
+        self._started, self._pending, self._utterance = True, b"", []
+
+    def _feed(self, pcm: bytes) -> None:
+        whole = len(pcm) - len(pcm) % self.BLOCK_BYTES
+        for at in range(0, whole, self.BLOCK_BYTES):
+            self.decoder.process_raw(pcm[at:at + self.BLOCK_BYTES], False, False)
 
     def accept(self, pcm: bytes) -> str:
         self._pending += pcm
         whole = len(self._pending) - len(self._pending) % self.BLOCK_BYTES
-        for at in range(0, whole, self.BLOCK_BYTES):
-            self.decoder.process_raw(self._pending[at:at + self.BLOCK_BYTES], False, False)
+        self._feed(self._pending[:whole])
+        if not self.calibrated:
+            self._utterance.append(self._pending[:whole])
         self._pending = self._pending[whole:]
         hyp = self.decoder.hyp()
         return clean_transcript(hyp.hypstr) if hyp else ""
@@ -366,9 +392,19 @@ class PocketSphinxRecogniser(Recogniser):
             if self._pending:
                 self.decoder.process_raw(self._pending, False, False)
             self.decoder.end_utt()
-            self._started, self._pending = False, b""
+            if not self.calibrated:  # the second pass (see FIRST_LW), with the estimate just learnt
+                self.decoder.start_utt()
+                self._feed(b"".join(self._utterance))
+                if self._pending:
+                    self.decoder.process_raw(self._pending, False, False)
+                self.decoder.end_utt()
+            self._started, self._pending, self._utterance = False, b"", []
         hyp = self.decoder.hyp()
         text = clean_transcript(hyp.hypstr) if hyp else ""
+        if text and not self.calibrated:
+            self.calibrated = True
+            if self._first_search:
+                self.decoder.activate_search("garden")
         if text and self.remember:
             self._save_cmn()
         return text
