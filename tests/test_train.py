@@ -42,6 +42,22 @@ def test_a_short_run_writes_the_adapter_and_its_report_and_resumes(tmp_path):
     assert resumed["steps"] == 3 and resumed["loss_curve"][:2] == report["loss_curve"]
 
 
+def test_a_new_run_does_not_throw_away_an_unfinished_one(tmp_path):
+    """An interrupted run leaves a checkpoint and no "finished" mark; starting again without
+    --resume must stop and say so before loading anything, and leave the checkpoint alone."""
+    from training import train
+
+    checkpoint = tmp_path / "run" / "checkpoint"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer.pt").write_bytes(b"hours of work")
+    args = ["--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "adapter"), "--data-dir", str(tmp_path / "data")]
+    assert train.main(args) == 1
+    assert (checkpoint / "trainer.pt").read_bytes() == b"hours of work" and not (tmp_path / "adapter").exists()
+    (tmp_path / "run" / train.FINISHED).write_text("done")  # a finished run's directory is reused
+    assert train.main([*args, "--steps", "0", "--base", str(tmp_path / "no-such-base")]) != 0
+    assert not checkpoint.exists()
+
+
 @pytest.mark.timeout(600)
 def test_a_few_steps_on_one_batch_lower_its_loss():
     import torch

@@ -74,6 +74,8 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
         kind = type(value) if value is not None else int
         p.add_argument("--" + name.replace("_", "-"), type=kind, default=value)
     p.add_argument("--resume", action="store_true", help="continue from the run directory's checkpoint")
+    p.add_argument("--fresh", action="store_true",
+                   help="start over even if the run directory holds an unfinished run (its checkpoint is deleted)")
     p.add_argument("--no-test", action="store_true", help="skip the test-split evaluation at the end")
     args = p.parse_args(argv)
     for name in asdict(cfg):
@@ -302,6 +304,9 @@ def validate(model, tokenizer, val_examples, interpreter, val_cases) -> dict:
     return {"val_loss": sum(losses) / max(1, len(val_examples)), "val_exact_match": report["exact_match"]}
 
 
+FINISHED = "finished"  # in the run directory once the adapter is written: its checkpoint is no longer needed
+
+
 def save_checkpoint(model, optimizer, state: dict, run_dir: Path) -> None:
     import torch
 
@@ -326,8 +331,14 @@ def main(argv=None) -> int:
     t_start = time.time()
     run_dir = Path(cfg.run_dir)
     if run_dir.exists() and not args.resume:
+        if (run_dir / "checkpoint").exists() and not (run_dir / FINISHED).exists() and not args.fresh:
+            # an interrupted run is hours of a laptop's work: never thrown away without being asked
+            print(f"garden train: {run_dir} holds the checkpoint of a run that did not finish; "
+                  "`garden train --resume` continues it, `--fresh` discards it and starts over.", file=sys.stderr)
+            return 1
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / FINISHED).unlink(missing_ok=True)  # a resumed run is unfinished again until it ends
     random.seed(cfg.seed)
     try:
         model, tokenizer, base_id = build_model(cfg)
@@ -411,6 +422,7 @@ def main(argv=None) -> int:
     save_checkpoint(model, optimizer, state, run_dir)
     write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start,
                   previous)
+    (run_dir / FINISHED).write_text(str(Path(cfg.out).resolve()), encoding="utf-8")  # the next run may start over here
     return 0
 
 
