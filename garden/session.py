@@ -137,11 +137,17 @@ class Session:
             listener(turn)
         return turn
 
-    def prepare(self, heard_so_far: str) -> int:
+    def prepare(self, heard_so_far: str, answer: bool = False, give_way: Callable[[], bool] | None = None) -> int:
         """Let the interpreter start on a command the player is still saying (voice calls this
-        with each new partial transcript; see ModelInterpreter.prepare). Returns tokens run."""
+        with each new partial transcript, and with answer=True once it has stopped changing; see
+        ModelInterpreter.prepare). Returns tokens run."""
         prepare = getattr(self.interpreter, "prepare", None)
-        return prepare(heard_so_far, self.garden, self.history[-HISTORY_KEPT:]) if prepare else 0
+        if not prepare:
+            return 0
+        past = self.history[-HISTORY_KEPT:]
+        if answer:
+            return prepare(heard_so_far, self.garden, past, answer=True, give_way=give_way)
+        return prepare(heard_so_far, self.garden, past)
 
     def prepare_next(self) -> int:
         """Let the interpreter run the next command's prompt up to its words (history and board

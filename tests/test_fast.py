@@ -159,6 +159,45 @@ def test_preparing_on_partial_transcripts_changes_no_answer_and_leaves_little_to
 @pytest.mark.slow
 @needs_adapter
 @pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+def test_an_answer_decoded_before_speech_ends_is_used_only_for_the_same_words_and_board():
+    """Once a partial transcript stops changing, voice decodes its answer early; the command then
+    returns it without decoding, with the calls a cold start gives. Another text, the same text on
+    another board, or a decode told to give way must not get it."""
+    from garden.brain.interpret import load_interpreter
+    from garden.engine import Garden
+
+    brain = load_interpreter(runtime="llama", progress=False)
+    flipped = []
+    for case in _sample(40, seed=7)[:4]:
+        garden, history = replay(case)
+        brain.model.truncate(0)
+        cold = brain.interpret(case["utterance"], garden, history)
+        brain.model.truncate(0)
+        assert brain.prepare(case["utterance"], garden, history, answer=True) > 0
+        early = brain.interpret(case["utterance"], garden, history)
+        assert early.stats["answered_early"] and not cold.stats["answered_early"]
+        if (early.calls, early.text) != (cold.calls, cold.text):
+            flipped.append((case["utterance"], cold.calls, early.calls))
+    assert len(flipped) <= 1, flipped
+
+    garden = Garden()
+    assert brain.prepare("water plot one", garden, [], answer=True) > 0
+    other = brain.interpret("water plot two", garden, [])
+    assert not other.stats["answered_early"]
+    assert other.calls == [{"name": "water_plots", "arguments": {"plots": [{"row": 1, "col": 2}]}}]
+
+    assert brain.prepare("water plot one", garden, [], answer=True) > 0
+    garden.place(1, 1, "rose", "seed")  # the board line changes the prompt
+    moved = brain.interpret("water plot one", garden, [])
+    assert not moved.stats["answered_early"] and moved.calls[0]["name"] == "water_plots"
+
+    brain.prepare("harvest plot three", garden, [], answer=True, give_way=lambda: True)  # stops at once
+    assert not brain.interpret("harvest plot three", garden, []).stats["answered_early"]
+
+
+@pytest.mark.slow
+@needs_adapter
+@pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
 def test_preparing_the_next_prompt_between_commands_leaves_only_the_words_to_run():
     """After a command the game runs the next prompt up to where its words go (history and the
     board line); the next command then runs little more than its own words, with a cold start's

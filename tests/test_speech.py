@@ -638,8 +638,12 @@ class PreparingInterpreter(RecordingInterpreter):
     def __init__(self):
         super().__init__()
         self.prepared = []
+        self.answered = []  # partials whose answer the game asked for, once they stopped changing
 
-    def prepare(self, heard, garden, history):
+    def prepare(self, heard, garden, history, answer=False, give_way=None):
+        if answer:
+            self.answered.append(heard)
+            return 0
         self.prepared.append(heard)
         return len(heard.split())
 
@@ -660,6 +664,11 @@ def test_the_model_starts_on_partial_transcripts_before_the_key_is_released(sphi
         assert wait_for(lambda: session.voice.status == "listening")
         game.microphone.say(audio.espeak("plant sunflowers in the top row") + audio.silence(0.2))
         assert wait_for(lambda: brain.prepared and brain.prepared[-1].endswith("top row"))
+        # The words stop changing in the silence after them: the answer to the last partial is
+        # asked for, still before the key is let go (a first command ever is heard again when it
+        # ends, so the final text may differ from that partial).
+        assert wait_for(lambda: brain.answered and brain.answered[-1] == brain.prepared[-1]), (brain.prepared,
+                                                                                            brain.answered)
         assert not delivered  # all of this before the key is let go
         game.on_event(key(pygame.KEYUP), session)
         assert wait_for(lambda: delivered) and delivered == ["plant sunflowers in the top row"]

@@ -23,6 +23,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 
 from garden import tools
 from garden.brain import draft
@@ -96,6 +97,11 @@ class ModelInterpreter:
         # window's worker interprets (garden.speech.game).
         self._busy = threading.Lock()
         self._prefilled = 0  # prompt tokens prepare() ran since the last command
+        # prepare(answer=True): the answer decoded for a transcript that had stopped changing, kept
+        # under the prompt's ids; interpret() uses it when the final text is the same. _wanted is
+        # the prompt a command waits to decode: an early answer to another prompt gives way.
+        self._early: tuple[tuple[int, ...], DecodeResult] | None = None
+        self._wanted: tuple[int, ...] | None = None
         # The HUD shows this in one line: the llama.cpp runtime only has the fast path.
         self.description = f"{loaded.description} [{'llama.cpp' if self.runtime == 'llama' else mode}]" + (
             f" - {loaded.note}" if loaded.note else "")
@@ -130,11 +136,17 @@ class ModelInterpreter:
         t0 = time.perf_counter()
         rows, cols = garden.rows, garden.cols
         ids = self.tokenizer.encode(self.prompt_text(utterance, garden, history), add_special_tokens=False)
-        with self._busy:
-            t1 = time.perf_counter()
-            result = self.decode(ids, rows, cols)
-            t2 = time.perf_counter()
-            prepared, self._prefilled = self._prefilled, 0
+        self._wanted = key = tuple(ids)
+        try:
+            with self._busy:
+                t1 = time.perf_counter()
+                early, self._early = self._early, None
+                answered_early = early is not None and early[0] == key
+                result = early[1] if answered_early else self.decode(ids, rows, cols)
+                t2 = time.perf_counter()
+                prepared, self._prefilled = self._prefilled, 0
+        finally:
+            self._wanted = None
         raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
         parsed = fg.parse_model_output(raw)
         calls = [c.to_dict() for c in parsed.calls]
@@ -146,17 +158,25 @@ class ModelInterpreter:
         timings = {"prompt": (t1 - t0) * 1000, "model": (t2 - t1) * 1000, "parse": (time.perf_counter() - t2) * 1000}
         stats = {"prompt_tokens": len(ids), "new_tokens": len(result.ids), "forward_passes": result.forward_passes,
                  "forced_tokens": result.forced_tokens, "prompt_tokens_run": result.prompt_tokens_run,
-                 "prepared_tokens": prepared}
+                 "prepared_tokens": prepared, "answered_early": answered_early}
         return Interpretation(calls, text=parsed.text or None, raw=raw, error=error, timings=timings, stats=stats)
 
-    def prepare(self, heard_so_far: str, garden: Garden, history: list[Exchange]) -> int:
+    def prepare(self, heard_so_far: str, garden: Garden, history: list[Exchange], answer: bool = False,
+                give_way: Callable[[], bool] | None = None) -> int:
         """Run the prompt up to the words heard so far, while the player is still speaking, so
         that when speech ends only its last words are new work: with history and utterance, a
         command's prompt is 60-90 tokens past the cached developer turn, 250-400 ms of the ~500 ms
         a command takes on 2 cores. Changes no answer: the next command keeps the longest prefix
         its prompt shares with the cache and recomputes the rest (the recogniser may still revise
         a word). Returns the tokens run; 0 when busy (a command is being decoded), on the
-        PyTorch runtime (it keeps only the developer turn) or when there is nothing new."""
+        PyTorch runtime (it keeps only the developer turn) or when there is nothing new.
+
+        answer: the words have stopped changing (the player has paused or finished): decode the
+        whole answer to them now and keep it; if the final text is the same, interpret() returns
+        it without decoding again (stats["answered_early"]), so speech -> calls is only the
+        recogniser's last step. A command for another text stops this decode at its next forward
+        pass (40-80 ms) instead of waiting for it, and so does this decode when give_way() says
+        so (voice: a newer partial transcript has come)."""
         words = " ".join(heard_so_far.split())
         if self.runtime != "llama" or not words or not looks_english(words):
             return 0
@@ -165,7 +185,27 @@ class ModelInterpreter:
         if at < 0:
             return 0
         # Up to the words heard but the last, which may still grow ("sun" -> "sunflowers").
-        return self._prefill(text[:at] + (words.rsplit(" ", 1)[0] if " " in words else ""), garden)
+        run = self._prefill(text[:at] + (words.rsplit(" ", 1)[0] if " " in words else ""), garden)
+        return run + (self._answer_early(text, garden, give_way) if answer else 0)
+
+    def _answer_early(self, text: str, garden: Garden, give_way: Callable[[], bool] | None) -> int:
+        ids = self.tokenizer.encode(text, add_special_tokens=False)
+        key = tuple(ids)
+        if (self._early is not None and self._early[0] == key) or self._wanted is not None:
+            return 0
+        if not self._busy.acquire(blocking=False):
+            return 0
+        try:
+            result = self._decode_fast(ids, garden.rows, garden.cols,
+                                       stop=lambda: (self._wanted is not None and self._wanted != key)
+                                       or (give_way is not None and give_way()))
+            if result is None:
+                return 0
+            self._early = (key, result)
+            self._prefilled += result.prompt_tokens_run
+            return result.prompt_tokens_run + len(result.ids)
+        finally:
+            self._busy.release()
 
     def prepare_next(self, garden: Garden, history: list[Exchange]) -> int:
         """Run the next command's prompt up to where its words will go (the history and the board
@@ -306,8 +346,10 @@ class ModelInterpreter:
             return _LlamaRun(self, prompt_ids, rows, cols)
         return _TorchRun(self, prompt_ids, rows, cols)
 
-    def _decode_fast(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
-        """Greedy decoding with the levers this mode enables (all of them in "fast")."""
+    def _decode_fast(self, prompt_ids: list[int], rows: int, cols: int,
+                     stop: Callable[[], bool] | None = None) -> DecodeResult | None:
+        """Greedy decoding with the levers this mode enables (all of them in "fast"). stop: asked
+        before each forward pass; None is returned when it says so."""
         use_jump, use_subset, use_spec = "jump" in self.levers, "subset" in self.levers, "spec" in self.levers
         constraint = self.constraint(rows, cols)
         run = self._start(prompt_ids, rows, cols)
@@ -317,6 +359,8 @@ class ModelInterpreter:
         pending, out, passes, forced_count = run.pending, [], 0, 0
         prompt_run = len(pending)
         while not constraint.done:
+            if stop is not None and stop():
+                return None
             guess = self._draft(constraint, context, out, rows, cols) if use_spec and run.can_rollback else []
             saved = run.snapshot() if guess else None
             if saved is None:

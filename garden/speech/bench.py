@@ -98,6 +98,8 @@ class Row:
     audio_s: float = 0.0
     recognise_s: float = 0.0
     prepare_s: float = 0.0
+    early_answers: int = 0  # answers decoded before the end of speech
+    early_used: int = 0  # ... that were the final text's, so the command did not decode again
     latencies_ms: list[float] = field(default_factory=list)
     baseline_latencies_ms: list[float] = field(default_factory=list)  # without prepare
     failures: list[dict] = field(default_factory=list)
@@ -113,6 +115,8 @@ class Row:
                 "latency_p50_ms": round(percentile(self.latencies_ms, 0.5), 1),
                 "latency_p90_ms": round(percentile(self.latencies_ms, 0.9), 1),
                 "prepare_rtf": round(self.prepare_s / max(self.audio_s, 1e-9), 3) if self.prepare_s else None,
+                "early_answers": self.early_answers if self.prepare_s else None,
+                "early_answers_used": self.early_used if self.prepare_s else None,
                 "unprepared_latency_p50_ms": (round(percentile(self.baseline_latencies_ms, 0.5), 1)
                                               if self.baseline_latencies_ms else None),
                 "unprepared_latency_p90_ms": (round(percentile(self.baseline_latencies_ms, 0.9), 1)
@@ -126,6 +130,7 @@ class Brain:
     def __init__(self, interpreter):
         self.interpreter = interpreter
         self._memo: dict[tuple[str, str, bool], tuple[list[dict], float]] = {}
+        self.answered_early = False  # whether the last command run used an answer decoded during speech
 
     def forget(self) -> None:
         """Empty the model's cache down to the developer turns, as between two unrelated commands
@@ -133,7 +138,7 @@ class Brain:
         if getattr(self.interpreter, "runtime", None) == "llama":
             self.interpreter.model.truncate(0)
 
-    def prepare(self, case: dict, heard: str) -> int:
+    def prepare(self, case: dict, heard: str, answer: bool = False, give_way=None) -> int:
         """What the game does with a partial transcript while the player is still speaking."""
         from garden.brain.cases import replay
 
@@ -141,7 +146,46 @@ class Brain:
         if prepare is None:
             return 0
         garden, history = replay(case)
+        if answer:
+            return prepare(heard, garden, history, answer=True, give_way=give_way)
         return prepare(heard, garden, history)
+
+    def speak(self, case: dict, partials: list[tuple[float, str]], end: float) -> tuple[float, float, int]:
+        """The game's preparing thread (garden.speech.game.VoiceGame._prepare_loop) replayed on a
+        clock of audio time: partials are (time heard, text) in order; the model works on the
+        newest one whenever it is free, and decodes its answer once it has not changed for
+        ANSWER_AFTER_SECONDS. Each step really runs; its measured time moves the clock. Returns
+        (seconds of work, seconds still running when speech ended at `end`, early answers).
+        The overhang is counted whole, also for an early answer the command would interrupt."""
+        from garden.speech.game import ANSWER_AFTER_SECONDS
+
+        now, work, answers, steady, taken = 0.0, 0.0, 0, "", -1
+
+        def newest(at: float) -> int:
+            return max((i for i, (t, _) in enumerate(partials) if t <= at), default=-1)
+
+        while now < end:  # from the end of speech on, the command itself takes the model
+            latest = newest(now)
+            following = partials[taken + 1][0] if taken + 1 < len(partials) else float("inf")
+            t0 = time.perf_counter()
+            if latest > taken:  # the newest partial, prompt only
+                taken, steady = latest, partials[latest][1]
+                self.prepare(case, steady)
+            elif steady and now + ANSWER_AFTER_SECONDS < min(following, end):  # it stayed: answer it
+                now += ANSWER_AFTER_SECONDS
+                start = now
+                answers += self.prepare(case, steady, answer=True,
+                                        give_way=lambda: start + time.perf_counter() - t0 >= following) > 0
+                steady = ""
+            elif following < end:  # wait for the next partial
+                now = following
+                continue
+            else:
+                break
+            spent = time.perf_counter() - t0
+            now += spent
+            work += spent
+        return work, max(0.0, now - end), answers
 
     def run(self, case: dict, text: str, prepared: bool = False) -> tuple[list[dict], float]:
         """(calls, ms for interpret + engine). prepared: the caller ran prepare() on the partial
@@ -149,11 +193,13 @@ class Brain:
         from garden.brain.cases import replay
 
         key = (case["id"], text, prepared)
+        self.answered_early = False
         if key not in self._memo:
             garden, history = replay(case)
             t0 = time.perf_counter()
             meaning = self.interpreter.interpret(text, garden, history) if text else None
             calls = meaning.calls if meaning else []
+            self.answered_early = bool(meaning and (meaning.stats or {}).get("answered_early"))
             for call in calls:
                 garden.apply(call.get("name"), call.get("arguments"))
             self._memo[key] = (calls, (time.perf_counter() - t0) * 1000)
@@ -176,30 +222,34 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
             recogniser.start()
             if brain is not None:
                 brain.forget()
-            t0, partial, prepare_s = time.perf_counter(), "", 0.0
+            t0, partial, partials = time.perf_counter(), "", []
             for at in range(0, len(pcm), BLOCK_BYTES):  # as the microphone delivers them
                 heard = recogniser.accept(pcm[at:at + BLOCK_BYTES])
-                if brain is not None and prepare and heard and heard != partial:
-                    # The game does this on a thread of its own while the player speaks; here it
-                    # runs between blocks, timed apart from recognition (prepare RTF in the table).
-                    t_prepare = time.perf_counter()
-                    brain.prepare(case, heard)
-                    prepare_s += time.perf_counter() - t_prepare
+                if heard and heard != partial:
+                    partials.append(((at + BLOCK_BYTES) / BYTES_PER_SECOND, heard))
                 partial = heard
             t_end = time.perf_counter()  # the end of speech: everything said has been fed
             text = recogniser.finish()
             t_text = time.perf_counter()
+            prepare_s, overhang = 0.0, 0.0
+            if brain is not None and prepare:
+                # The game does this on a thread of its own while the player speaks; here it is
+                # replayed after recognition on a clock of audio time (Brain.speak), and what it
+                # had not finished when speech ended counts in the latency.
+                prepare_s, overhang, answers = brain.speak(case, partials, len(pcm) / BYTES_PER_SECOND)
+                row.early_answers += answers
             row.cases += 1
             row.audio_s += len(pcm) / BYTES_PER_SECOND
-            row.recognise_s += t_text - t0 - prepare_s
+            row.recognise_s += t_text - t0
             row.prepare_s += prepare_s
             reference = case["reference"]
             row.words += len(reference.split())
             row.word_errors += word_errors(reference, text)
             row.sentences_right += text == reference
-            latency = (t_text - t_end) * 1000
+            latency = (t_text - t_end + overhang) * 1000
             if brain is not None:
                 calls, brain_ms = brain.run(case, text, prepared=prepare)
+                row.early_used += prepare and brain.answered_early
                 if prepare:  # the same command without prepare, from the same empty cache: the baseline
                     brain.forget()
                     row.baseline_latencies_ms.append((t_text - t_end) * 1000 + brain.run(case, text)[1])
@@ -274,7 +324,8 @@ def table(result: dict) -> str:
             lines.append(f"  {r['engine']}/{r['condition']}: latency without preparing the prompt during speech "
                          f"{r['unprepared_latency_p50_ms']:.0f}/{r['unprepared_latency_p90_ms']:.0f} ms p50/p90 "
                          f"({r['unprepared_latency_p50_ms'] / max(r['latency_p50_ms'], 1e-9):.2f}x the p50 above); "
-                         f"preparing cost {r['prepare_rtf'] or 0:.2f}x real time")
+                         f"preparing cost {r['prepare_rtf'] or 0:.2f}x real time; answers decoded before the "
+                         f"end of speech: {r['early_answers']}, used: {r['early_answers_used']} of {r['cases']}")
     if result.get("text_command_exact_match") is not None:
         lines.append(f"{'(the same commands typed, as transcripts)':<45} {'':>16}"
                      f"{100 * result['text_command_exact_match']:7.0f}%")

@@ -5,7 +5,9 @@ one voice thread: it reads the microphone, feeds the recogniser, writes session.
 (status, engine, live partial transcript, level, message) and hands the final text to the window
 as a COMMAND event, which runs it on the window's worker like a typed line with source="voice".
 While the player speaks, a second thread hands each new partial transcript to session.prepare,
-so the model has run most of the prompt by the time speech ends.
+so the model has run most of the prompt by the time speech ends; once the transcript has stopped
+changing for ANSWER_AFTER_SECONDS it decodes the answer too, which the command uses when the final
+text is the same.
 
     game = VoiceGame(session, engine=None, listen=False)
     game.start()
@@ -32,6 +34,10 @@ from garden.speech.recognisers import Recogniser, RecogniserError, open_recognis
 PRE_ROLL_SECONDS = 0.3  # audio from just before the key press: people start talking as they press
 TAIL_SECONDS = 0.15  # audio after the release: people let go as the last word ends
 MAX_UTTERANCE_SECONDS = 15.0
+# A partial transcript unchanged this long is taken as the command so far, and its answer decoded
+# before the key is let go (ModelInterpreter.prepare(answer=True)); a pause mid-command costs one
+# decode that the next word interrupts.
+ANSWER_AFTER_SECONDS = 0.2
 NOTHING_HEARD = "I didn't catch a command; hold SPACE while you speak, then let go."
 
 
@@ -277,15 +283,26 @@ class VoiceGame:
                 self._heard_changed.notify()
 
     def _prepare_loop(self) -> None:
+        steady = ""  # the partial prepared last; once it stops changing, its answer is decoded
         while not self._stop.is_set():
+            answer = False
             with self._heard_changed:
-                while self._heard is None and not self._stop.is_set():
+                if self._heard is None and steady:
+                    self._heard_changed.wait(ANSWER_AFTER_SECONDS)
+                    answer = self._heard is None
+                while self._heard is None and not answer and not self._stop.is_set():
                     self._heard_changed.wait(0.5)
-                heard, self._heard = self._heard, None
+                heard, self._heard = (steady, None) if answer else (self._heard, None)
+            steady = "" if answer else (heard or "")
             if not heard or self._working:  # the final text is on its way: do not hold the model up
+                steady = ""
                 continue
             try:
-                self.prepared_tokens += self.session.prepare(heard)
+                if answer:  # gives way to a newer partial, and to the command itself if it differs
+                    self.prepared_tokens += self.session.prepare(heard, answer=True,
+                                                                 give_way=lambda: self._heard is not None)
+                else:
+                    self.prepared_tokens += self.session.prepare(heard)
             except Exception:  # a bug: say it once and stop preparing; commands still work without it
                 traceback.print_exc(file=sys.stderr)
                 return
