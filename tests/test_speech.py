@@ -680,6 +680,51 @@ def test_the_model_starts_on_partial_transcripts_before_the_key_is_released(sphi
         game.close()
 
 
+class TimedInterpreter:
+    """A model whose prompt steps take 50 ms and whose answers take 300 ms, stopping when told to."""
+
+    runtime = "fake"
+
+    def __init__(self):
+        self.log = []
+
+    def prepare(self, heard, garden, history, answer=False, give_way=None):
+        start = time.perf_counter()
+        if not answer:
+            time.sleep(0.05)
+            self.log.append(("prompt", heard))
+            return 1
+        while time.perf_counter() - start < 0.3:
+            if give_way():
+                self.log.append(("gave way", heard))
+                return 0
+            time.sleep(0.005)
+        self.log.append(("answer", heard))
+        return 5
+
+
+def test_the_voice_bench_replays_the_preparing_thread_on_a_clock_of_audio_time():
+    """What the bench adds to a command's latency is the preparing work the game would still be
+    doing when speech ends: whole for work on the final words, one step for an early answer to
+    words the recogniser then changed (the command stops it)."""
+    from garden.speech.bench import Brain
+
+    case = {"id": "t", "grid": {"rows": 3, "cols": 3}, "utterance": "plant sunflowers in the top row"}
+    partials = [(0.5, "plant"), (0.6, "plant sun"), (0.7, "plant sunflowers"), (0.8, "plant sunflowers in"),
+                (1.6, "plant sunflowers in the top row")]
+    brain = TimedInterpreter()
+    work, overhang, answers = Brain(brain).speak(case, partials, end=2.0, final=partials[-1][1], asked=2.03)
+    # Still 0.2 s after its prompt step (0.85 s): "...in" is answered, done by 1.35 s, before
+    # the next words at 1.6 s; the last words are answered from 1.85 s, 0.15 s past the end.
+    assert [kind for kind, _ in brain.log] == ["prompt"] * 4 + ["answer", "prompt", "answer"]
+    assert answers == 2 and 0.12 < overhang < 0.3 and 0.8 < work < 1.3
+    brain.log.clear()
+    _, overhang, answers = Brain(brain).speak(case, partials, end=2.0, final="plant sunflowers in the top rows",
+                                              asked=2.03)
+    assert brain.log[-1] == ("gave way", "plant sunflowers in the top row") and answers == 1
+    assert overhang < 0.1
+
+
 # --- garden say ------------------------------------------------------------------------------
 
 @needs_espeak

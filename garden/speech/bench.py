@@ -150,13 +150,15 @@ class Brain:
             return prepare(heard, garden, history, answer=True, give_way=give_way)
         return prepare(heard, garden, history)
 
-    def speak(self, case: dict, partials: list[tuple[float, str]], end: float) -> tuple[float, float, int]:
+    def speak(self, case: dict, partials: list[tuple[float, str]], end: float, final: str | None = None,
+              asked: float = float("inf")) -> tuple[float, float, int]:
         """The game's preparing thread (garden.speech.game.VoiceGame._prepare_loop) replayed on a
         clock of audio time: partials are (time heard, text) in order; the model works on the
         newest one whenever it is free, and decodes its answer once it has not changed for
         ANSWER_AFTER_SECONDS. Each step really runs; its measured time moves the clock. Returns
         (seconds of work, seconds still running when speech ended at `end`, early answers).
-        The overhang is counted whole, also for an early answer the command would interrupt."""
+        An early answer to other words than `final` stops at its next forward pass once the
+        command is asked for at `asked` (as interpret() makes it); other work is counted whole."""
         from garden.speech.game import ANSWER_AFTER_SECONDS
 
         now, work, answers, steady, taken = 0.0, 0.0, 0, "", -1
@@ -174,8 +176,9 @@ class Brain:
             elif steady and now + ANSWER_AFTER_SECONDS < min(following, end):  # it stayed: answer it
                 now += ANSWER_AFTER_SECONDS
                 start = now
+                stop_at = min(following, asked if steady != final else float("inf"))
                 answers += self.prepare(case, steady, answer=True,
-                                        give_way=lambda: start + time.perf_counter() - t0 >= following) > 0
+                                        give_way=lambda: start + time.perf_counter() - t0 >= stop_at) > 0
                 steady = ""
             elif following < end:  # wait for the next partial
                 now = following
@@ -236,7 +239,9 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
                 # The game does this on a thread of its own while the player speaks; here it is
                 # replayed after recognition on a clock of audio time (Brain.speak), and what it
                 # had not finished when speech ended counts in the latency.
-                prepare_s, overhang, answers = brain.speak(case, partials, len(pcm) / BYTES_PER_SECOND)
+                seconds = len(pcm) / BYTES_PER_SECOND
+                prepare_s, overhang, answers = brain.speak(case, partials, seconds, final=text,
+                                                           asked=seconds + t_text - t_end)
                 row.early_answers += answers
             row.cases += 1
             row.audio_s += len(pcm) / BYTES_PER_SECOND
