@@ -144,10 +144,7 @@ class Session:
         prepare = getattr(self.interpreter, "prepare", None)
         if not prepare:
             return 0
-        past = self.history[-HISTORY_KEPT:]
-        if answer:
-            return prepare(heard_so_far, self.garden, past, answer=True, give_way=give_way)
-        return prepare(heard_so_far, self.garden, past)
+        return prepare(heard_so_far, self.garden, self.history[-HISTORY_KEPT:], answer=answer, give_way=give_way)
 
     def prepare_next(self) -> int:
         """Let the interpreter run the next command's prompt up to its words (history and board

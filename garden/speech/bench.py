@@ -146,9 +146,7 @@ class Brain:
         if prepare is None:
             return 0
         garden, history = replay(case)
-        if answer:
-            return prepare(heard, garden, history, answer=True, give_way=give_way)
-        return prepare(heard, garden, history)
+        return prepare(heard, garden, history, answer=answer, give_way=give_way)
 
     def speak(self, case: dict, partials: list[tuple[float, str]], end: float, final: str | None = None,
               asked: float = float("inf")) -> tuple[float, float, int]:
@@ -234,17 +232,16 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
             t_end = time.perf_counter()  # the end of speech: everything said has been fed
             text = recogniser.finish()
             t_text = time.perf_counter()
-            prepare_s, overhang = 0.0, 0.0
+            prepare_s, overhang, seconds = 0.0, 0.0, len(pcm) / BYTES_PER_SECOND
             if brain is not None and prepare:
                 # The game does this on a thread of its own while the player speaks; here it is
                 # replayed after recognition on a clock of audio time (Brain.speak), and what it
                 # had not finished when speech ended counts in the latency.
-                seconds = len(pcm) / BYTES_PER_SECOND
                 prepare_s, overhang, answers = brain.speak(case, partials, seconds, final=text,
                                                            asked=seconds + t_text - t_end)
                 row.early_answers += answers
             row.cases += 1
-            row.audio_s += len(pcm) / BYTES_PER_SECOND
+            row.audio_s += seconds
             row.recognise_s += t_text - t0
             row.prepare_s += prepare_s
             reference = case["reference"]

@@ -297,12 +297,9 @@ class VoiceGame:
             if not heard or self._working:  # the final text is on its way: do not hold the model up
                 steady = ""
                 continue
-            try:
-                if answer:  # gives way to a newer partial, and to the command itself if it differs
-                    self.prepared_tokens += self.session.prepare(heard, answer=True,
-                                                                 give_way=lambda: self._heard is not None)
-                else:
-                    self.prepared_tokens += self.session.prepare(heard)
+            try:  # an answer gives way to a newer partial, and to the command itself if it differs
+                self.prepared_tokens += self.session.prepare(heard, answer=answer,
+                                                             give_way=lambda: self._heard is not None)
             except Exception:  # a bug: say it once and stop preparing; commands still work without it
                 traceback.print_exc(file=sys.stderr)
                 return
