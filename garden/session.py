@@ -77,15 +77,18 @@ class Turn:
     reply: str | None = None
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    rejected: str | None = None  # a first model answer the brain found false and decoded again
 
     def to_dict(self) -> dict:
-        return {"input": self.input, "source": self.source, "raw": self.raw, "calls": self.calls,
+        return {"input": self.input, "source": self.source, "raw": self.raw, "rejected": self.rejected, "calls": self.calls,
                 "results": self.results, "reply": self.reply, "error": self.error,
                 "timings_ms": {k: round(v, 1) for k, v in self.timings.items()}}
 
     def lines(self) -> list[str]:
         """The turn as log lines for a console."""
         out = [f"> {self.input}"]
+        if self.rejected:
+            out.append(f"  rejected: {self.rejected} (false about this garden; decoded again as calls)")
         if self.raw:
             out.append(f"  raw: {self.raw}")
         for call, result in zip(self.calls, self.results):
@@ -174,6 +177,7 @@ class Session:
         turn.timings.update(meaning.timings)
         turn.timings.setdefault("interpret", (time.perf_counter() - t0) * 1000)
         turn.raw, turn.calls, turn.error = meaning.raw, meaning.calls, meaning.error
+        turn.rejected = meaning.stats.get("false_refusal")
         turn.reply = meaning.text
         self._execute(turn)
         return turn

@@ -198,3 +198,22 @@ def test_eval_counts_what_the_answers_do_on_each_cases_board(capsys):
     assert report["plot_outcomes"]["expected"] == {"harvest_plots: harvested": 1}
     print_report(report)
     assert "harvest_plots: destroyed 1 (0)" in capsys.readouterr().out
+
+
+def test_a_refusal_is_found_false_only_when_the_garden_has_the_place_it_names():
+    false = garden_prompt.outside_claim_is_false
+    reply = garden_prompt.outside_reply
+    # What the training data teaches for real outside places is never found false.
+    assert not false(reply(3, 3, "plot 10"), 3, 3)
+    assert not false(reply(4, 5, "row 5"), 4, 5)
+    assert not false(reply(4, 5, "column 6"), 4, 5)
+    assert not false(reply(3, 3, "row 2, column 4"), 3, 3)
+    # The model's false refusals: a place the garden has, or the wrong size.
+    assert false("This garden has 3 rows and 3 columns, so there is no plot 7.", 3, 3)
+    assert false("This garden has 3 rows and 3 columns, so there is no tile 7.", 3, 3)
+    assert false(reply(3, 3, "row 2, column 3"), 3, 3)
+    assert false(reply(4, 4, "column 4"), 4, 4)
+    assert false(reply(3, 3, "plot 12"), 4, 4)  # 16 plots, and not 3 x 3
+    # Other replies are not claims about the garden's places.
+    assert not false("Sorry, I can't do that; I plant, water and harvest.", 3, 3)
+    assert not false(garden_prompt.DEFAULT_REPLY, 3, 3)

@@ -221,3 +221,25 @@ def test_preparing_the_next_prompt_between_commands_leaves_only_the_words_to_run
         assert prepared > 10 and warm.stats["prepared_tokens"] == prepared
         assert warm.stats["prompt_tokens_run"] <= words + 8 < cold.stats["prompt_tokens_run"], (warm.stats, cold.stats)
     assert len(flipped) <= 1, flipped
+
+
+@pytest.mark.slow
+@needs_adapter
+@pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+def test_a_plain_command_is_never_answered_with_a_false_claim_that_the_plot_is_missing():
+    """The shipped adapter refused these test-split commands with "This garden has 3 rows and 3
+    columns, so there is no plot 7"; the interpreter checks such a claim against the garden and
+    decodes again with calls only, so the plot named is acted on."""
+    from garden.brain.interpret import load_interpreter
+    from garden.engine import Garden
+    from garden.session import Session
+
+    brain = load_interpreter(runtime="llama", progress=False)
+    for words, number in (("get some a tulip seed going in cell 7", 7), ("Water the seventh tile", 7)):
+        turn = Session(Garden(), interpreter=brain).handle(words)
+        assert turn.calls, (words, turn.raw, turn.reply)
+        assert turn.calls[0]["arguments"]["plots"] == [{"row": (number - 1) // 3 + 1, "col": (number - 1) % 3 + 1}]
+        if turn.rejected:
+            assert "no " in turn.rejected and "rejected:" in "\n".join(turn.lines())
+    outside = Session(Garden(), interpreter=brain).handle("water plot 12")
+    assert not outside.calls and not outside.rejected, (outside.raw, outside.calls)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from garden import language, tools
+from garden.brain import prompt as garden_prompt
 from garden.brain.cases import CaseError, check_case, load_cases
 from garden.engine import rules
 
@@ -1005,8 +1006,7 @@ def outside(say: Say, g: Grid) -> Draft:
             c = g.cols + 1
         np, what = coordinate_text(say, say.pick(COORD), r, c), f"row {r}, column {c}"
     cmd = act(say, some_tool(say), Target(np, ()))
-    reply = f"This garden has {g.rows} rows and {g.cols} columns, so there is no {what}."
-    return Draft(render(say, wrap(say, cmd)), [], reply=reply)
+    return Draft(render(say, wrap(say, cmd)), [], reply=garden_prompt.outside_reply(g.rows, g.cols, what))
 
 
 def unsupported(say: Say, g: Grid) -> Draft:

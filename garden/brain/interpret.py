@@ -149,6 +149,16 @@ class ModelInterpreter:
             self._wanted = None
         raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
         parsed = fg.parse_model_output(raw)
+        rechecked = None
+        if not parsed.calls and parsed.text and garden_prompt.outside_claim_is_false(parsed.text, rows, cols):
+            # "so there is no plot 7" on a garden that has one: the refusal is false, so the
+            # command is decoded again with calls only; the debug console shows the first answer.
+            rechecked = raw
+            with self._busy:
+                result = self.decode(ids, rows, cols, calls_only=True)
+            raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
+            parsed = fg.parse_model_output(raw)
+            t2 = time.perf_counter()
         calls = [c.to_dict() for c in parsed.calls]
         error = parsed.error
         for call in calls:
@@ -158,7 +168,7 @@ class ModelInterpreter:
         timings = {"prompt": (t1 - t0) * 1000, "model": (t2 - t1) * 1000, "parse": (time.perf_counter() - t2) * 1000}
         stats = {"prompt_tokens": len(ids), "new_tokens": len(result.ids), "forward_passes": result.forward_passes,
                  "forced_tokens": result.forced_tokens, "prompt_tokens_run": result.prompt_tokens_run,
-                 "prepared_tokens": prepared, "answered_early": answered_early}
+                 "prepared_tokens": prepared, "answered_early": answered_early, "false_refusal": rechecked}
         return Interpretation(calls, text=parsed.text or None, raw=raw, error=error, timings=timings, stats=stats)
 
     def prepare(self, heard_so_far: str, garden: Garden, history: list[Exchange], answer: bool = False,
@@ -271,23 +281,23 @@ class ModelInterpreter:
         call = fg.render_call("plant_seed", {"seed": longest, "plots": every})
         return max(MAX_NEW_TOKENS, FULL_GRID_CALLS * len(self.tokenizer.encode(call, add_special_tokens=False)) + 2)
 
-    def constraint(self, rows: int, cols: int) -> Constraint:
-        return Constraint(self.token_grammar(rows, cols), self.text_ids if self.allow_text else None,
+    def constraint(self, rows: int, cols: int, calls_only: bool = False) -> Constraint:
+        return Constraint(self.token_grammar(rows, cols), self.text_ids if self.allow_text and not calls_only else None,
                           self.budget(rows, cols))
 
-    def decode(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
+    def decode(self, prompt_ids: list[int], rows: int, cols: int, calls_only: bool = False) -> DecodeResult:
         if self.runtime == "llama":
-            return self._decode_fast(prompt_ids, rows, cols)
+            return self._decode_fast(prompt_ids, rows, cols, calls_only=calls_only)
         with self.torch.inference_mode():
             if self.mode == "plain":
-                return self._decode_plain(prompt_ids, rows, cols)
-            return self._decode_fast(prompt_ids, rows, cols)
+                return self._decode_plain(prompt_ids, rows, cols, calls_only)
+            return self._decode_fast(prompt_ids, rows, cols, calls_only=calls_only)
 
-    def _decode_plain(self, prompt_ids: list[int], rows: int, cols: int) -> DecodeResult:
+    def _decode_plain(self, prompt_ids: list[int], rows: int, cols: int, calls_only: bool = False) -> DecodeResult:
         torch = self.torch
         from transformers import LogitsProcessor, LogitsProcessorList
 
-        constraint = self.constraint(rows, cols)
+        constraint = self.constraint(rows, cols, calls_only)
         steps = {"n": 0}
         interpreter = self
 
@@ -347,11 +357,11 @@ class ModelInterpreter:
         return _TorchRun(self, prompt_ids, rows, cols)
 
     def _decode_fast(self, prompt_ids: list[int], rows: int, cols: int,
-                     stop: Callable[[], bool] | None = None) -> DecodeResult | None:
+                     stop: Callable[[], bool] | None = None, calls_only: bool = False) -> DecodeResult | None:
         """Greedy decoding with the levers this mode enables (all of them in "fast"). stop: asked
-        before each forward pass; None is returned when it says so."""
+        before each forward pass; None is returned when it says so. calls_only: no text reply."""
         use_jump, use_subset, use_spec = "jump" in self.levers, "subset" in self.levers, "spec" in self.levers
-        constraint = self.constraint(rows, cols)
+        constraint = self.constraint(rows, cols, calls_only)
         run = self._start(prompt_ids, rows, cols)
         developer = self.developer_ids(rows, cols)
         skip = len(developer) if prompt_ids[:len(developer)] == developer else 0

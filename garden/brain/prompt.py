@@ -7,6 +7,8 @@ which is what lets the fast path cache it as a KV prefix once per size.
 
 from __future__ import annotations
 
+import re
+
 from garden import tools
 from garden.brain import format as fg
 
@@ -29,6 +31,34 @@ def developer_text(rows: int, cols: int) -> str:
             f"Plots are numbered row by row from the top left: {where}. "
             f"Turn the gardener's words into function calls; answer in a short sentence when no call fits. "
             f"{ESSENTIAL}")
+
+
+def outside_reply(rows: int, cols: int, what: str) -> str:
+    """The reply to a command about a place the garden does not have (what: "plot 12", "row 4",
+    "row 2, column 5"). The training data teaches it; outside_claim_is_false checks it."""
+    return f"This garden has {rows} rows and {cols} columns, so there is no {what}."
+
+
+_OUTSIDE = re.compile(r"has (\d+) rows and (\d+) columns, so there is no (?:(?:plot|tile|cell|spot|square|bed|patch) "
+                      r"(\d+)|row (\d+), column (\d+)|row (\d+)|column (\d+))\b")
+
+
+def outside_claim_is_false(text: str, rows: int, cols: int) -> bool:
+    """True when a reply says the garden lacks a place it has, or misstates its size ("...3 rows
+    and 3 columns, so there is no plot 7"). The model sometimes refuses a plain in-range command
+    this way (4 of the shipped adapter's 600 test commands), and the claim is checkable against
+    the game, so the interpreter decodes such a command again as calls (ModelInterpreter.interpret)."""
+    found = _OUTSIDE.search(text)
+    if not found:
+        return False
+    said_rows, said_cols, plot, r, c, row, col = (int(g) if g else None for g in found.groups())
+    if (said_rows, said_cols) != (rows, cols):
+        return True
+    if plot is not None:
+        return plot <= rows * cols
+    if r is not None:
+        return r <= rows and c <= cols
+    return row <= rows if row is not None else col <= cols
 
 
 def model_response(result: dict) -> dict:
