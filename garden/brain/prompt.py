@@ -46,7 +46,7 @@ _OUTSIDE = re.compile(r"has (\d+) rows and (\d+) columns, so there is no (?:(?:p
 def outside_claim_is_false(text: str, rows: int, cols: int) -> bool:
     """True when a reply says the garden lacks a place it has, or misstates its size ("...3 rows
     and 3 columns, so there is no plot 7"). The model sometimes refuses a plain in-range command
-    this way (4 of the shipped adapter's 600 test commands), and the claim is checkable against
+    this way (3 of the shipped adapter's 600 test commands), and the claim is checkable against
     the game, so the interpreter decodes such a command again as calls (ModelInterpreter.interpret)."""
     found = _OUTSIDE.search(text)
     if not found:
