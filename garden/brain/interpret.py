@@ -143,22 +143,15 @@ class ModelInterpreter:
                 early, self._early = self._early, None
                 answered_early = early is not None and early[0] == key
                 result = early[1] if answered_early else self.decode(ids, rows, cols)
+                rejected = self._false_refusal(result, rows, cols)
+                if rejected is not None:  # decoded again with calls only; the debug console shows it
+                    result = self.decode(ids, rows, cols, calls_only=True)
                 t2 = time.perf_counter()
                 prepared, self._prefilled = self._prefilled, 0
         finally:
             self._wanted = None
         raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
         parsed = fg.parse_model_output(raw)
-        rechecked = None
-        if not parsed.calls and parsed.text and garden_prompt.outside_claim_is_false(parsed.text, rows, cols):
-            # "so there is no plot 7" on a garden that has one: the refusal is false, so the
-            # command is decoded again with calls only; the debug console shows the first answer.
-            rechecked = raw
-            with self._busy:
-                result = self.decode(ids, rows, cols, calls_only=True)
-            raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
-            parsed = fg.parse_model_output(raw)
-            t2 = time.perf_counter()
         calls = [c.to_dict() for c in parsed.calls]
         error = parsed.error
         for call in calls:
@@ -168,8 +161,17 @@ class ModelInterpreter:
         timings = {"prompt": (t1 - t0) * 1000, "model": (t2 - t1) * 1000, "parse": (time.perf_counter() - t2) * 1000}
         stats = {"prompt_tokens": len(ids), "new_tokens": len(result.ids), "forward_passes": result.forward_passes,
                  "forced_tokens": result.forced_tokens, "prompt_tokens_run": result.prompt_tokens_run,
-                 "prepared_tokens": prepared, "answered_early": answered_early, "false_refusal": rechecked}
+                 "prepared_tokens": prepared, "answered_early": answered_early, "false_refusal": rejected}
         return Interpretation(calls, text=parsed.text or None, raw=raw, error=error, timings=timings, stats=stats)
+
+    def _false_refusal(self, result: DecodeResult, rows: int, cols: int) -> str | None:
+        """The raw answer when it is a text reply saying the garden lacks a place it has ("so there
+        is no plot 7" on 3x3: prompt.outside_claim_is_false), else None. Calls are not parsed."""
+        if result.ids[:1] == [self._start_call_id]:
+            return None
+        raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
+        text = fg.parse_model_output(raw).text
+        return raw if text and garden_prompt.outside_claim_is_false(text, rows, cols) else None
 
     def prepare(self, heard_so_far: str, garden: Garden, history: list[Exchange], answer: bool = False,
                 give_way: Callable[[], bool] | None = None) -> int:
