@@ -260,3 +260,107 @@ def speech_phrases() -> list[str]:
     for word, heard in HOMOPHONES.items():
         phrases += [word, *heard]
     return sorted({w for phrase in phrases for w in _words(phrase)})
+
+
+# --- plot numbers in what was said ------------------------------------------------------------
+
+
+def _number_tables() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    ones = {w: n for n, w in enumerate(_ONES) if n}
+    tens = {w: 10 * n for n, w in enumerate(_TENS) if n >= 2}
+    ordinals = {w: n for n, w in enumerate(_ORDINAL_ONES) if n}
+    ordinals |= {w[:-1] + "ieth": n for w, n in tens.items()}  # twentieth
+    # What recognisers write for them ("twenty won", "the forth row"); "to", "for" and "won" alone
+    # are words, so they count only after a tens word.
+    for word, heard in HOMOPHONES.items():
+        for table in (ordinals,) if word in ordinals else ():
+            table |= {h: table[word] for h in heard}
+    return ones, tens, ordinals
+
+
+_CARDINALS, _TENS_WORDS, _ORDINALS = _number_tables()
+_HEARD_ONES = {h: word for word, heard in HOMOPHONES.items() if word in _CARDINALS for h in heard}
+_DIGITS = re.compile(r"#?(\d+)(st|nd|rd|th)?")
+
+
+def _number_at(tokens: list[str], i: int) -> tuple[int, bool, int] | None:
+    """The number that starts at tokens[i] as (value, is_ordinal, tokens used), or None:
+    "7", "#3", "22nd", "seven", "twenty two", "twenty second", "fourteenth"."""
+    token = tokens[i]
+    found = _DIGITS.fullmatch(token)
+    if found:
+        return int(found.group(1)), bool(found.group(2)), 1
+    if token in _TENS_WORDS:
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after = _HEARD_ONES.get(after, after)
+        if _CARDINALS.get(after, 99) <= 9:
+            return _TENS_WORDS[token] + _CARDINALS[after], False, 2
+        if _ORDINALS.get(after, 99) <= 9:
+            return _TENS_WORDS[token] + _ORDINALS[after], True, 2
+        return _TENS_WORDS[token], False, 1
+    if token in _CARDINALS:
+        return _CARDINALS[token], False, 1
+    if token in _ORDINALS:
+        return _ORDINALS[token], True, 1
+    return None
+
+
+def plot_numbers_said(text: str) -> list[int]:
+    """The plot numbers a command names, in the order said, each once: "tiles 1, 3 and 7", "cell
+    number seven", "patch #3", "the fourteenth spot", "beds numbered six ten and twelve", "the
+    eighth and tenth beds". Numbers of rows and columns are not plot numbers ("row 2", "the
+    second column", "rows numbered one and three", "the first patch within row three", "r2 c3"),
+    nor are counts ("one tulip"). The prompt shows where each named plot is (garden.brain.prompt),
+    so the model copies a plot's place instead of working it out, which it gets wrong on grids
+    that are not 3 wide. Words only, no grid: the same rule for the training data and the game.
+
+    Each number belongs to the last head word before it: a plot noun or "number(ed)" makes what
+    follows plot numbers, a row or column word makes them line numbers, and any other word ends
+    the list ("and", "the", "from", "to" carry it on). An ordinal also looks at the noun after it."""
+    tokens = re.findall(r"[a-z0-9#]+", text.lower())
+    nouns = {*PLOT_NOUNS, *map(plural, PLOT_NOUNS)}
+    numbering = {"number", "numbers", "numbered", "no", "nos"}
+    lines = {*ROW_WORDS, *COLUMN_WORDS, "lines", *HOMOPHONES["row"], *HOMOPHONES["rows"]}
+    seed_words = {w for kind in tools.SEEDS for name in (*seed_names(kind), *seed_synonyms(kind)) for w in name.split()}
+    carry = {"and", "or", "then", "plus", "also", "as", "well", "from", "through", "till", "until", "the", "to"}
+
+    def noun_after(j: int) -> str:
+        """What an ordinal counts: "plot", "line", or "" ("the eighth and tenth beds" -> plot,
+        "the first patch within row three" -> line, "the second row" -> line)."""
+        while j < len(tokens) and (tokens[j] in ("and", "or") or _number_at(tokens, j)):
+            j += _number_at(tokens, j)[2] if _number_at(tokens, j) else 1
+        noun = tokens[j] if j < len(tokens) else ""
+        if noun in lines:
+            return "line"
+        if noun in nouns:  # "the first plot within row 3", "the 3rd patch of the third row"
+            rest = [t for t in tokens[j + 1:j + 6] if t != "the" and not _number_at([t], 0)]
+            within = len(rest) >= 2 and rest[0] in ("in", "within", "of", "on", "along", "by") and rest[1] in lines
+            return "line" if within else "plot"
+        return ""
+
+    found: list[int] = []
+    mode, i = None, 0
+    while i < len(tokens):
+        number = _number_at(tokens, i)
+        if number is None:
+            word = tokens[i]
+            if word in nouns and mode == "line" and i and _number_at(tokens, i - 1):
+                pass  # "row 2, plot 3": the plot in row 2's third column
+            elif word in nouns or (word in numbering and mode != "line"):
+                mode = "plot"
+            elif word in lines:
+                mode = "line"
+            elif word not in carry and word not in numbering:
+                mode = None
+            i += 1
+            continue
+        value, ordinal, used = number
+        if not ordinal and i + used < len(tokens) and tokens[i + used] in seed_words:
+            i += used  # a count: "spot 6 and one daisy in bed 8"
+            continue
+        if ordinal:
+            mode = noun_after(i + used) or mode
+        if mode == "plot" and value not in found:
+            found.append(value)
+        i += used
+    return found

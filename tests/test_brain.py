@@ -214,6 +214,22 @@ def test_a_refusal_is_found_false_only_when_the_garden_has_the_place_it_names():
     assert false(reply(3, 3, "row 2, column 3"), 3, 3)
     assert false(reply(4, 4, "column 4"), 4, 4)
     assert false(reply(3, 3, "plot 12"), 4, 4)  # 16 plots, and not 3 x 3
+    # A plot number the player said, read as a column: "cell 7" -> "no row 3, column 7".
+    assert false(reply(3, 3, "row 3, column 7"), 3, 3, "get some a tulip seed going in cell 7")
+    assert not false(reply(3, 3, "row 3, column 7"), 3, 3, "water row 3, column 7")
+    assert not false(reply(3, 3, "row 3, column 12"), 3, 3, "water plot 12")
     # Other replies are not claims about the garden's places.
     assert not false("Sorry, I can't do that; I plant, water and harvest.", 3, 3)
     assert not false(garden_prompt.DEFAULT_REPLY, 3, 3)
+
+
+def test_the_prompt_says_where_the_plots_a_command_numbers_are_on_this_grid():
+    # 4 wide: plot 7 is row 2, column 3 (3-wide arithmetic would say row 3, column 1)
+    text = garden_prompt.render_prompt(4, 4, [], "pluck plot number seven and tile 20")
+    assert text.endswith("pluck plot number seven and tile 20\n"
+                         "Plot numbers: 7 {col:3,row:2}; 20 not in this garden.<end_of_turn>\n<start_of_turn>model\n")
+    assert garden_prompt.plot_numbers_text("plot 7", 3, 4) == "Plot numbers: 7 {col:3,row:2}."
+    assert garden_prompt.plot_numbers_text("plot 7", 3, 3) == "Plot numbers: 7 {col:1,row:3}."
+    # nothing is added to a command without plot numbers, and past turns stay as they were said
+    text = garden_prompt.render_prompt(3, 3, [("water plot 1", [], [], None)], "water the top row")
+    assert "Plot numbers" not in text

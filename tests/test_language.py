@@ -60,3 +60,32 @@ def test_speech_phrases_are_single_lowercase_words_sorted_without_repeats():
     words = language.speech_phrases()
     assert words == sorted(set(words))
     assert all(re.fullmatch(r"[a-z]+", w) for w in words), [w for w in words if not re.fullmatch(r"[a-z]+", w)]
+
+
+@pytest.mark.parametrize("said, numbers", [
+    ("pluck plot number seven", [7]),
+    ("could you plant all but beds numbered six ten twelve and fourteen with tulips", [6, 10, 12, 14]),
+    ("alright so water the fourteenth spot", [14]),
+    ("kindly stick one tulip into the twenty second patch", [22]),
+    ("would you cut the eighth and tenth beds?", [8, 10]),
+    ("kindly pluck plot no. 11.", [11]),
+    ("Bring in the flowers from patch #3 and sow numbers 9, 4, 3 and 6 with rose seeds", [3, 9, 4, 6]),
+    ("water every plot from 2 to 3", [2, 3]),
+    ("sunflowers into spot 6 and one daisy into bed 8", [6, 8]),  # "one daisy" is a count
+    ("daisies on numbers three thirteen and thirty won", [3, 13, 31]),  # as a recogniser writes 31
+    ("gather number seven", [7]),
+    # rows, columns and places in them are not plot numbers
+    ("water rows numbered one and two and four", []),
+    ("get some tulips going in columns numbered one and three", []),
+    ("sow the first square within row 1 and the 2nd cell within row 3", []),
+    ("a tulip in the first plot of the second row", []),
+    ("the 3rd patch of the forth row needs sunflowers", []),
+    ("let's sprinkle row two, bed three", []),
+    ("row won column one could use a drink", []),
+    ("how about daisies in r4 c2", []),
+    ("bring in the flowers from the top row and the bottom one", []),
+    ("harvest plot 3 then the 2nd row", [3]),
+    ("plant sunflowers in the top row and water them", []),
+])
+def test_plot_numbers_said_are_the_numbers_that_name_plots(said, numbers):
+    assert language.plot_numbers_said(said) == numbers

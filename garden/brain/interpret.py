@@ -143,7 +143,7 @@ class ModelInterpreter:
                 early, self._early = self._early, None
                 answered_early = early is not None and early[0] == key
                 result = early[1] if answered_early else self.decode(ids, rows, cols)
-                rejected = self._false_refusal(result, rows, cols)
+                rejected = self._false_refusal(result, rows, cols, utterance)
                 if rejected is not None:  # decoded again with calls only; the debug console shows it
                     result = self.decode(ids, rows, cols, calls_only=True)
                 t2 = time.perf_counter()
@@ -164,14 +164,14 @@ class ModelInterpreter:
                  "prepared_tokens": prepared, "answered_early": answered_early, "false_refusal": rejected}
         return Interpretation(calls, text=parsed.text or None, raw=raw, error=error, timings=timings, stats=stats)
 
-    def _false_refusal(self, result: DecodeResult, rows: int, cols: int) -> str | None:
+    def _false_refusal(self, result: DecodeResult, rows: int, cols: int, utterance: str) -> str | None:
         """The raw answer when it is a text reply saying the garden lacks a place it has ("so there
         is no plot 7" on 3x3: prompt.outside_claim_is_false), else None. Calls are not parsed."""
         if result.ids[:1] == [self._start_call_id]:
             return None
         raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
         text = fg.parse_model_output(raw).text
-        return raw if text and garden_prompt.outside_claim_is_false(text, rows, cols) else None
+        return raw if text and garden_prompt.outside_claim_is_false(text, rows, cols, utterance) else None
 
     def prepare(self, heard_so_far: str, garden: Garden, history: list[Exchange], answer: bool = False,
                 give_way: Callable[[], bool] | None = None) -> int:

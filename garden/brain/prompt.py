@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from garden import tools
+from garden import language, tools
 from garden.brain import format as fg
 
 ESSENTIAL = "You are a model that can do function calling with the following functions"
@@ -43,11 +43,14 @@ _OUTSIDE = re.compile(r"has (\d+) rows and (\d+) columns, so there is no (?:(?:p
                       r"(\d+)|row (\d+), column (\d+)|row (\d+)|column (\d+))\b")
 
 
-def outside_claim_is_false(text: str, rows: int, cols: int) -> bool:
+def outside_claim_is_false(text: str, rows: int, cols: int, utterance: str = "") -> bool:
     """True when a reply says the garden lacks a place it has, or misstates its size ("...3 rows
     and 3 columns, so there is no plot 7"). The model sometimes refuses a plain in-range command
     this way (3 of the shipped adapter's 600 test commands), and the claim is checkable against
-    the game, so the interpreter decodes such a command again as calls (ModelInterpreter.interpret)."""
+    the game, so the interpreter decodes such a command again as calls (ModelInterpreter.interpret).
+    With the utterance, a claim is also false when the row or column it says is missing is a plot
+    number the player said and the garden has: "cell 7" on 3x3 answered "...so there is no row 3,
+    column 7"."""
     found = _OUTSIDE.search(text)
     if not found:
         return False
@@ -56,9 +59,11 @@ def outside_claim_is_false(text: str, rows: int, cols: int) -> bool:
         return True
     if plot is not None:
         return plot <= rows * cols
-    if r is not None:
-        return r <= rows and c <= cols
-    return row <= rows if row is not None else col <= cols
+    missing = [n for n, top in ((r, rows), (c, cols), (row, rows), (col, cols)) if n is not None and n > top]
+    if not missing:
+        return True
+    plots_said = language.plot_numbers_said(utterance) if utterance else []
+    return all(n in plots_said and n <= rows * cols for n in missing)
 
 
 def model_response(result: dict) -> dict:
@@ -103,15 +108,35 @@ def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
     return f"Garden: {', '.join(planted)}; " + (f"empty {' '.join(empty)}." if empty else "none empty.")
 
 
+def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
+    """Where each plot the utterance names by number is, written as the calls write a plot:
+    "Plot numbers: 7 {col:3,row:2}; 12 not in this garden." ("" when it names none). The developer
+    turn's plot map says the same for every plot, but the 270M model still answered "plot 7" on a
+    4-wide garden with the 3-wide plot 7, and dropped or swapped numbers in lists; next to the
+    words, the places are copied rather than looked up (language.plot_numbers_said finds them)."""
+    said = language.plot_numbers_said(utterance)
+    if not said:
+        return ""
+    places = [f"{n} {{col:{tools.plot_coords(n, cols)[1]},row:{tools.plot_coords(n, cols)[0]}}}"
+              if 1 <= n <= rows * cols else f"{n} not in this garden" for n in said]
+    return "Plot numbers: " + "; ".join(places) + "."
+
+
+def user_text(utterance: str, rows: int, cols: int, board: list[list[str]] | None = None) -> str:
+    """The last user turn: the board line, the utterance, then where its plot numbers are."""
+    hint = plot_numbers_text(utterance, rows, cols)
+    return f"{board_text(board, rows, cols)}\n{utterance}" + (f"\n{hint}" if hint else "")
+
+
 def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], list[dict], str | None]], utterance: str,
                   board: list[list[str]] | None = None) -> str:
     """The full prompt, ending with the open model turn. history: (utterance, calls, results,
-    reply). The last user turn starts with board_text(board) on a line of its own, then the
-    utterance; past turns are just what was said."""
+    reply). The last user turn is user_text(): the board line, the utterance, and where the plots
+    it names by number are; past turns are just what was said."""
     messages = developer_messages(rows, cols)
     for past in history:
         messages += exchange_messages(*past)
-    messages.append({"role": "user", "content": f"{board_text(board, rows, cols)}\n{utterance}"})
+    messages.append({"role": "user", "content": user_text(utterance, rows, cols, board)})
     text = fg.render(messages, tools.TOOLS, add_generation_prompt=True)
     assert text.startswith(prefix(rows, cols)), "the developer turn must be a stable prefix"
     return text
