@@ -305,7 +305,7 @@ class ModelInterpreter:
 
         class GrammarProcessor(LogitsProcessor):
             def __call__(self, input_ids, scores):
-                if steps["n"]:
+                if steps["n"] and not constraint.done:  # once done, only padding follows (stripped below)
                     constraint.advance(int(input_ids[0, -1]))
                 steps["n"] += 1
                 return scores + interpreter.mask(constraint, scores.shape[-1])
@@ -316,6 +316,8 @@ class ModelInterpreter:
             do_sample=False, logits_processor=LogitsProcessorList([GrammarProcessor()]),
             eos_token_id=[fg.CONTROL_TOKENS[fg.START_RESPONSE], 106], pad_token_id=0)
         new = out[0, len(prompt_ids):].tolist()
+        while constraint.done and new and new[-1] == 0:
+            new.pop()
         return DecodeResult(new, forward_passes=len(new), forced_tokens=0)
 
     def _pick(self, logits) -> int:
