@@ -272,9 +272,7 @@ def _number_tables() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     ordinals |= {w[:-1] + "ieth": n for w, n in tens.items()}  # twentieth
     # What recognisers write for them ("twenty won", "the forth row"); "to", "for" and "won" alone
     # are words, so they count only after a tens word.
-    for word, heard in HOMOPHONES.items():
-        for table in (ordinals,) if word in ordinals else ():
-            table |= {h: table[word] for h in heard}
+    ordinals |= {h: ordinals[word] for word, heard in HOMOPHONES.items() if word in ordinals for h in heard}
     return ones, tens, ordinals
 
 
@@ -327,8 +325,11 @@ def plot_numbers_said(text: str) -> list[int]:
     def noun_after(j: int) -> str:
         """What an ordinal counts: "plot", "line", or "" ("the eighth and tenth beds" -> plot,
         "the first patch within row three" -> line, "the second row" -> line)."""
-        while j < len(tokens) and (tokens[j] in ("and", "or") or _number_at(tokens, j)):
-            j += _number_at(tokens, j)[2] if _number_at(tokens, j) else 1
+        while j < len(tokens):
+            number = _number_at(tokens, j)
+            if not number and tokens[j] not in ("and", "or"):
+                break
+            j += number[2] if number else 1
         noun = tokens[j] if j < len(tokens) else ""
         if noun in lines:
             return "line"

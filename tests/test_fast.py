@@ -27,6 +27,8 @@ def _plot_numbers_tokens(brain, case: dict, garden) -> int:
 
     line = prompt.plot_numbers_text(case["utterance"], garden.rows, garden.cols)
     return len(brain.tokenizer.encode("\n" + line, add_special_tokens=False)) if line else 0
+
+
 needs_adapter = pytest.mark.skipif(not HAVE_ADAPTER, reason="no trained adapter in models/garden-adapter yet")
 
 

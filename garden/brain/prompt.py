@@ -17,6 +17,12 @@ ESSENTIAL = "You are a model that can do function calling with the following fun
 DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 
 
+def plot_place(number: int, cols: int) -> str:
+    """A plot number and its place, written as a call writes a plot: "8 {col:2,row:3}" on 3 wide."""
+    row, col = tools.plot_coords(number, cols)
+    return f"{number} {fg.render_value({'row': row, 'col': col})}"
+
+
 def developer_text(rows: int, cols: int) -> str:
     """A short description of the garden, then FunctionGemma's essential sentence.
 
@@ -25,8 +31,7 @@ def developer_text(rows: int, cols: int) -> str:
     3 wide. The turn is a KV prefix cached once per grid size (and computed without gradients in
     training), so the map costs little: about 100 tokens on 3x3 (70 more than the row ranges it
     replaced), 290 on 5x5."""
-    where = "; ".join(f"{tools.plot_number(r, c, cols)} {{col:{c},row:{r}}}"
-                      for r in range(1, rows + 1) for c in range(1, cols + 1))
+    where = "; ".join(plot_place(n, cols) for n in range(1, rows * cols + 1))
     return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column. "
             f"Plots are numbered row by row from the top left: {where}. "
             f"Turn the gardener's words into function calls; answer in a short sentence when no call fits. "
@@ -117,8 +122,7 @@ def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
     said = language.plot_numbers_said(utterance)
     if not said:
         return ""
-    places = [f"{n} {{col:{tools.plot_coords(n, cols)[1]},row:{tools.plot_coords(n, cols)[0]}}}"
-              if 1 <= n <= rows * cols else f"{n} not in this garden" for n in said]
+    places = [plot_place(n, cols) if 1 <= n <= rows * cols else f"{n} not in this garden" for n in said]
     return "Plot numbers: " + "; ".join(places) + "."
 
 
