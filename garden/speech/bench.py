@@ -35,6 +35,7 @@ class Condition:
 
 CONDITIONS = {
     "clean": Condition("en-us 160 wpm"),
+    "klatt": Condition("en-us+klatt 160 wpm", voice="en-us+klatt"),
     "fast": Condition("en-us 200 wpm", speed=200),
     "gb": Condition("en-gb 150 wpm", voice="en-gb", speed=150),
     "female": Condition("en-us+f3 170 wpm", voice="en-us+f3", speed=170, pitch=60),
