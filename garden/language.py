@@ -266,10 +266,10 @@ def speech_phrases() -> list[str]:
 
 
 def _number_tables() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-    ones = {w: n for n, w in enumerate(_ONES) if n}
-    tens = {w: 10 * n for n, w in enumerate(_TENS) if n >= 2}
-    ordinals = {w: n for n, w in enumerate(_ORDINAL_ONES) if n}
-    ordinals |= {w[:-1] + "ieth": n for w, n in tens.items()}  # twentieth
+    """The one-word numbers number_word and ordinal_word write, read back."""
+    ones = {number_word(n): n for n in range(1, 20)}
+    tens = {number_word(n): n for n in range(20, 100, 10)}
+    ordinals = {ordinal_word(n): n for n in (*ones.values(), *tens.values())}  # "first" .. "ninetieth"
     # What recognisers write for them ("twenty won", "the forth row"); "to", "for" and "won" alone
     # are words, so they count only after a tens word.
     ordinals |= {h: ordinals[word] for word, heard in HOMOPHONES.items() if word in ordinals for h in heard}
