@@ -411,7 +411,6 @@ def main(argv=None) -> int:
     interpreter = ModelInterpreter(LoadedModel(model, tokenizer, base_id), mode="fast")
     model.train()
     stream = batches(train, cfg.batch, cfg.seed, skip=state["step"])
-    bar = tqdm(total=cfg.steps, initial=state["step"], desc="training", unit="step", file=sys.stderr)
     t_run = time.time() - state["elapsed"]
     # Training may run until `deadline`; `window` is the training time that allows in all (a resumed
     # run adds what it had already spent), the clock the learning-rate schedule follows.
@@ -424,6 +423,7 @@ def main(argv=None) -> int:
                            "scoring_reserve_minutes": round(reserve / 60, 1)}
         print(f"Time budget: {cfg.max_minutes:.0f} min in all; training may use {window / 60:.1f} min of it "
               f"({reserve / 60:.1f} min kept for scoring the test split).", file=sys.stderr)
+    bar = tqdm(total=cfg.steps, initial=state["step"], desc="training", unit="step", file=sys.stderr)
     stopped_early = False
     while state["step"] < cfg.steps:
         step = state["step"]
