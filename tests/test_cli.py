@@ -98,3 +98,18 @@ def test_garden_train_passes_its_options_to_the_trainer():
     assert proc.returncode == 0 and "--init-adapter" in proc.stdout and "--resume" in proc.stdout
     proc = garden("train", "--steps", "ten")
     assert proc.returncode == 2 and "--steps" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_garden_train_help_explains_every_option_and_the_time_budget():
+    """A tinkerer retraining on a laptop reads `garden train --help`: every option says what it does."""
+    import re
+
+    from training.train import Config
+
+    text = " ".join(garden("train", "--help").stdout.split())
+    for name in Config.__dataclass_fields__:
+        option = "--" + name.replace("_", "-")
+        said = re.search(re.escape(option) + r" [A-Z0-9_]+ (.{12})", text)
+        assert said and not said.group(1).startswith(("--", "(default")), f"{option} has no help"
+    assert "--max-minutes MAX_MINUTES the whole command" in text and "test scoring" in text
+    assert "(default: 56.0)" in text and "(default: 700)" in text

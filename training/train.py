@@ -30,52 +30,59 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _opt(default, help: str):
+    """A Config field whose help text `garden train --help` shows (with its default)."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass
 class Config:
-    base: str = "gemma3-270m"
-    out: str = str(REPO / "models" / "garden-adapter")
-    run_dir: str = str(REPO / "training" / "runs" / "latest")
-    data_dir: str = str(REPO / "training" / "data" / "generated")
-    test_cases: str = str(REPO / "training" / "data" / "test.jsonl")
-    seed: int = 0
+    base: str = _opt("gemma3-270m", "the base model: gemma3-270m (embedded), functiongemma (Hugging Face), or a folder")
+    out: str = _opt(str(REPO / "models" / "garden-adapter"), "where to write the adapter, its report and loss plot")
+    run_dir: str = _opt(str(REPO / "training" / "runs" / "latest"), "checkpoints of this run (for --resume)")
+    data_dir: str = _opt(str(REPO / "training" / "data" / "generated"), "where the generated train/val/test data go")
+    test_cases: str = _opt(str(REPO / "training" / "data" / "test.jsonl"), "the test split scored at the end")
+    seed: int = _opt(0, "picks the generated conversations and their order: the same seed repeats a run")
     # LoRA on every linear layer of the decoder
-    lora_r: int = 16
-    lora_alpha: int = 32
+    lora_r: int = _opt(16, "LoRA rank (every linear layer of the decoder)")
+    lora_alpha: int = _opt(32, "LoRA alpha")
     # optimisation
-    steps: int = 700
-    batch: int = 8
-    lr: float = 5e-4
-    warmup: int = 20
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0
+    steps: int = _opt(700, "optimizer steps, unless the time budget stops the run first")
+    batch: int = _opt(8, "conversations a step (each batch shares one grid size)")
+    lr: float = _opt(5e-4, "peak learning rate (linear warmup, then cosine down to a tenth)")
+    warmup: int = _opt(20, "warmup steps")
+    weight_decay: float = _opt(0.0, "AdamW weight decay")
+    grad_clip: float = _opt(1.0, "gradient norm clip")
     # bookkeeping
-    eval_every: int = 100
-    val_examples: int = 48  # for validation loss
-    val_cases: int = 40  # for validation exact match (decoded with the real constrained decoder)
-    checkpoint_every: int = 25
-    test_limit: int | None = None  # cases of the test split to score at the end (None = all)
-    # The whole command (loading, data, training and scoring the test split) should end within this
-    # many minutes; training stops early enough to leave time for the scoring, and its learning-rate
-    # schedule follows the clock when the clock binds before `steps`. 0 = no time limit.
-    max_minutes: float = 56.0
-    threads: int = 0  # 0 = torch's default
-    bf16: int = -1  # bfloat16 autocast for the training passes: 1 on, 0 off, -1 when the CPU/GPU has it
-    init_adapter: str = ""  # start from this adapter's LoRA weights (continue training) instead of zero
-    weights: str = ""  # the train split's category weights where they differ from the generator's, "large_grid=26,..."
+    eval_every: int = _opt(100, "validation loss and exact match every this many steps")
+    val_examples: int = _opt(48, "validation conversations for the validation loss")
+    val_cases: int = _opt(40, "validation cases decoded (with the real constrained decoder) for exact match")
+    checkpoint_every: int = _opt(25, "save a checkpoint every this many steps")
+    test_limit: int | None = _opt(None, "score only this many test cases at the end (default: all)")
+    max_minutes: float = _opt(56.0, "the whole command (loading, data, training, test scoring) ends within this many "
+                                    "minutes: training stops in time for the scoring and its learning-rate schedule "
+                                    "follows the clock; 0 = no limit")
+    threads: int = _opt(0, "CPU threads for torch (0 = torch's default)")
+    bf16: int = _opt(-1, "bfloat16 autocast for training: 1 on, 0 off, -1 when the CPU/GPU has it")
+    init_adapter: str = _opt("", "start from this adapter's LoRA weights (continue training) instead of zero")
+    weights: str = _opt("", "the train split's category weights where they differ from the generator's, "
+                            "e.g. large_grid=26,everything=16")
 
 
 def parse_args(argv) -> tuple[Config, argparse.Namespace]:
     cfg = Config()
     p = argparse.ArgumentParser(prog="garden train", description=__doc__.split("\n\n")[0])
-    for name, value in asdict(cfg).items():
+    for f in fields(Config):
+        value = getattr(cfg, f.name)
         kind = type(value) if value is not None else int
-        p.add_argument("--" + name.replace("_", "-"), type=kind, default=value)
+        shown = f" (default: {value})" if value not in ("", None) else ""
+        p.add_argument("--" + f.name.replace("_", "-"), type=kind, default=value, help=f.metadata["help"] + shown)
     p.add_argument("--resume", action="store_true", help="continue from the run directory's checkpoint")
     p.add_argument("--fresh", action="store_true",
                    help="start over even if the run directory holds an unfinished run (its checkpoint is deleted)")
