@@ -39,13 +39,8 @@ PLAIN = ["harvest the bottom row", "give the left column a drink", "plant daisie
 
 
 @pytest.fixture(scope="module")
-def sphinx(tmp_path_factory):
-    # Built before the per-test data folder exists (conftest), so point it at an empty one here:
-    # the microphone estimate saved by whoever used this machine (a `garden say` in another voice)
-    # must not decide what these tests hear. An empty folder is a fresh machine.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GARDEN_DATA_DIR", str(tmp_path_factory.mktemp("sphinx-data")))
-        return PocketSphinxRecogniser()
+def sphinx():
+    return PocketSphinxRecogniser()  # with conftest's empty data folder, as on a fresh machine
 
 
 def tone(seconds: float, amplitude: int = 8000, freq: float = 220.0) -> bytes:
