@@ -297,11 +297,11 @@ SCORE_SETUP_SECONDS = 45
 
 def scoring_reserve_seconds(cfg: Config, args) -> float:
     """How much of the time budget to keep for scoring the test split after training."""
+    from garden.brain.cases import load_cases
+
     if args.no_test or not Path(cfg.test_cases).exists():
         return 0.0
-    with open(cfg.test_cases, encoding="utf-8") as f:
-        n = sum(1 for line in f if line.strip())
-    n = min(n, cfg.test_limit) if cfg.test_limit is not None else n
+    n = len(load_cases(cfg.test_cases)[: cfg.test_limit])  # the cases write_adapter will score
     return SCORE_SETUP_SECONDS + SCORE_SECONDS_PER_CASE * n
 
 
