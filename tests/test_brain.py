@@ -230,6 +230,9 @@ def test_the_prompt_says_where_the_plots_a_command_numbers_are_on_this_grid():
                          "Plot numbers: 7 {col:3,row:2}; 20 not in this garden.<end_of_turn>\n<start_of_turn>model\n")
     assert garden_prompt.plot_numbers_text("plot 7", 3, 4) == "Plot numbers: 7 {col:3,row:2}."
     assert garden_prompt.plot_numbers_text("plot 7", 3, 3) == "Plot numbers: 7 {col:1,row:3}."
+    # in reading order, the order the call must list them in, whatever order they were said in
+    assert (garden_prompt.plot_numbers_text("plots numbered 8 and 3 and 12 and 5", 3, 3)
+            == "Plot numbers: 3 {col:3,row:1}; 5 {col:2,row:2}; 8 {col:2,row:3}; 12 not in this garden.")
     # nothing is added to a command without plot numbers, and past turns stay as they were said
     text = garden_prompt.render_prompt(3, 3, [("water plot 1", [], [], None)], "water the top row")
     assert "Plot numbers" not in text

@@ -118,11 +118,14 @@ def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
     "Plot numbers: 7 {col:3,row:2}; 12 not in this garden." ("" when it names none). The developer
     turn's plot map says the same for every plot, but the 270M model still answered "plot 7" on a
     4-wide garden with the 3-wide plot 7, and dropped or swapped numbers in lists; next to the
-    words, the places are copied rather than looked up (language.plot_numbers_said finds them)."""
+    words, the places are copied rather than looked up (language.plot_numbers_said finds them).
+    The places come in reading order, the order a call lists plots in and the only order the
+    decoder allows: said order ("numbers 8, 3, 9 and 5") left the model to sort them, and once it
+    had written plot 8 it could no longer add plot 3."""
     said = language.plot_numbers_said(utterance)
     if not said:
         return ""
-    places = [plot_place(n, cols) if 1 <= n <= rows * cols else f"{n} not in this garden" for n in said]
+    places = [plot_place(n, cols) if 1 <= n <= rows * cols else f"{n} not in this garden" for n in sorted(said)]
     return "Plot numbers: " + "; ".join(places) + "."
 
 
