@@ -44,7 +44,7 @@ ACTION_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 # What is on the board: ways to name plots by what grows in them, the plainest first. The model
-# reads them against the prompt's board line ("Garden: 1 rose bloom, 5 daisy seed; empty 2 3 4").
+# reads them against the prompt's board line ("Garden: bloom rose 1, daisy 5; seed tulip 6; empty 2 3 4").
 # {p} is a seed kind's plural, {s} its singular. "kind_bloom" is what "harvest the roses" means:
 # harvesting destroys a rose that is not in bloom yet.
 BOARD_PHRASES: dict[str, tuple[str, ...]] = {

@@ -162,17 +162,23 @@ def test_the_shipped_adapter_answers_chit_chat_after_a_command_with_words_not_ca
     assert len(wrong) <= 2, wrong
 
 
-def test_the_last_user_turn_starts_with_what_grows_where_by_plot_number():
+def test_the_last_user_turn_starts_with_what_grows_where_grouped_by_stage_and_kind():
     garden = Garden(rows=3, cols=4)
     assert "user\nGarden: all empty.\nwater plot 1" in ModelInterpreter.prompt_text("water plot 1", garden, [])
     garden.apply("plant_seed", {"seed": "rose", "plots": [{"row": 1, "col": 2}, {"row": 3, "col": 4}]})
     garden.apply("water_plots", {"plots": [{"row": 1, "col": 2}, {"row": 2, "col": 1}]})  # 5 is wet soil: empty
     text = ModelInterpreter.prompt_text("harvest the blooms", garden, [])
-    assert "user\nGarden: 2 rose sprout, 12 rose seed; empty 1 3 4 5 6 7 8 9 10 11.\nharvest the blooms" in text
+    assert "user\nGarden: sprout rose 2; seed rose 12; empty 1 3 4 5 6 7 8 9 10 11.\nharvest the blooms" in text
+    garden.place(3, 1, "tulip", "bloom")
+    garden.place(1, 4, "rose", "bloom")
+    garden.place(2, 2, "tulip", "bloom")
+    text = ModelInterpreter.prompt_text("harvest the blooms", garden, [])
+    # blooms first, each kind's plots together in reading order; kinds in the order they first appear
+    assert "user\nGarden: bloom rose 4, tulip 6 9; sprout rose 2; seed rose 12; empty 1 3 5 7 8 10 11.\n" in text
     for r in range(1, 4):
         for c in range(1, 5):
             garden.place(r, c, "daisy", "bloom")
-    assert "; none empty.\n" in ModelInterpreter.prompt_text("hi", garden, [])
+    assert "user\nGarden: bloom daisy 1 2 3 4 5 6 7 8 9 10 11 12; none empty.\n" in ModelInterpreter.prompt_text("hi", garden, [])
     with pytest.raises(ValueError):
         garden.place(4, 1, "daisy", "bloom")
 

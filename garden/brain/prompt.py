@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from garden import language, tools
+from garden.engine import rules
 from garden.brain import format as fg
 
 ESSENTIAL = "You are a model that can do function calling with the following functions"
@@ -100,17 +101,29 @@ def prefix(rows: int, cols: int) -> str:
 
 
 def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
-    """What grows where, in one line by plot number, for commands that depend on it ("harvest the
-    blooms", "plant roses in the empty plots"): "Garden: 1 rose bloom, 5 daisy seed; empty 2 3 4 6
-    7 8 9." Empty plots are listed by number only, which keeps the line short (about 30 tokens on
-    a half-planted 3x3 garden). board: Garden.board() ("empty", "wet soil" or "<kind> <stage>" per
+    """What grows where, for commands that depend on it ("harvest the blooms", "water the seeds",
+    "plant roses in the empty plots"): plot numbers grouped by stage, then kind, then the empty
+    ones: "Garden: bloom rose 1 7, daisy 5; seed rose 3; empty 2 4 6 8 9." Grouped, the plots a
+    board command means stand together (the blooms, the growing ones after them, the empty ones
+    last); listed plot by plot ("1 rose bloom, 3 rose seed, 5 daisy bloom, ..."), the 270M model
+    had to pick them out of a mixed list and got 24 of 60 board checks right. Stages go bloom,
+    sprout, seed, so "whatever isn't in bloom" is one stretch too. About 20 tokens on a
+    half-planted 3x3 garden. board: Garden.board() ("empty", "wet soil" or "<kind> <stage>" per
     plot, row by row); None is an empty garden."""
     cells = [cell for row in board for cell in row] if board else ["empty"] * (rows * cols)
-    planted = [f"{n} {cell}" for n, cell in enumerate(cells, 1) if cell not in ("empty", "wet soil")]
-    empty = [str(n) for n, cell in enumerate(cells, 1) if cell in ("empty", "wet soil")]
-    if not planted:
+    groups: dict[str, dict[str, list[str]]] = {stage: {} for stage in reversed(rules.STAGES)}
+    empty = []
+    for n, cell in enumerate(cells, 1):
+        kind, _, stage = cell.rpartition(" ")
+        if stage in groups and kind:
+            groups[stage].setdefault(kind, []).append(str(n))
+        else:  # "empty", "wet soil"
+            empty.append(str(n))
+    if len(empty) == len(cells):
         return "Garden: all empty."
-    return f"Garden: {', '.join(planted)}; " + (f"empty {' '.join(empty)}." if empty else "none empty.")
+    parts = [stage + " " + ", ".join(f"{kind} {' '.join(nums)}" for kind, nums in kinds.items())
+             for stage, kinds in groups.items() if kinds]
+    return f"Garden: {'; '.join(parts)}; " + (f"empty {' '.join(empty)}." if empty else "none empty.")
 
 
 def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
