@@ -110,8 +110,9 @@ def write_card(out: Path, report: dict) -> None:
              "`loss-parent1.png`, `loss-parent2.png`... the parents' loss curves.", ""]
     for folder, parent in zip(report["averaged"], report["parents"]):
         seed = (parent.get("config") or {}).get("seed")
-        lines.append(f"- {parent.get('steps')} steps (seed {seed}, data hash {parent.get('data_hash')}, from "
-                     f"`{Path(folder).name}`), test exact match "
+        made = (f"the mean of {len(parent['averaged'])} adapters (" if parent.get("averaged")  # a mean of means
+                else f"{parent.get('steps')} steps (seed {seed}, data hash {parent.get('data_hash')}, ")
+        lines.append(f"- {made}from `{Path(folder).name}`), test exact match "
                      f"{(parent.get('test') or {}).get('exact_match', 'not scored')}")
     lines += ["", f"- test split exact match of the mean: {test.get('exact_match', 'not scored')}", "",
               "Gemma models and adapters trained on them are subject to the Gemma Terms of Use:",
