@@ -107,8 +107,8 @@ def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
     board command means stand together (the blooms, the growing ones after them, the empty ones
     last); listed plot by plot ("1 rose bloom, 3 rose seed, 5 daisy bloom, ..."), the 270M model
     had to pick them out of a mixed list and got 24 of 60 board checks right. Stages go bloom,
-    sprout, seed, so "whatever isn't in bloom" is one stretch too. About 20 tokens on a
-    half-planted 3x3 garden. board: Garden.board() ("empty", "wet soil" or "<kind> <stage>" per
+    sprout, seed, so "whatever isn't in bloom" is one stretch too. About 32 tokens on a
+    half-planted 3x3 garden (37 plot by plot). board: Garden.board() ("empty", "wet soil" or "<kind> <stage>" per
     plot, row by row); None is an empty garden."""
     cells = [cell for row in board for cell in row] if board else ["empty"] * (rows * cols)
     groups: dict[str, dict[str, list[str]]] = {stage: {} for stage in reversed(rules.STAGES)}
