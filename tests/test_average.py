@@ -52,3 +52,12 @@ def test_adapters_that_cannot_be_averaged_are_refused_in_one_sentence(tmp_path, 
     assert err.startswith("garden average:") and len(err.splitlines()) == 1
     assert re.search(says, err), err
     assert not (tmp_path / "soup").exists()
+
+
+def test_a_mean_of_means_keeps_the_loss_curves_of_its_parents_parents(tmp_path):
+    a, b, c = _adapter(tmp_path / "a", 1.0), _adapter(tmp_path / "b", 3.0), _adapter(tmp_path / "c", 5.0)
+    assert average.main([str(a), str(b), "--out", str(tmp_path / "ab"), "--no-score"]) == 0
+    assert average.main([str(tmp_path / "ab"), str(c), "--out", str(tmp_path / "soup"), "--no-score"]) == 0
+    curves = {f.name: f.read_bytes() for f in (tmp_path / "soup").glob("loss-parent*.png")}
+    assert curves == {"loss-parent1.1.png": b"png of 1", "loss-parent1.2.png": b"png of 3",
+                      "loss-parent2.png": b"png of 5"}

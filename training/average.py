@@ -80,6 +80,8 @@ def average(folders: list[Path], out: Path) -> dict:
     for i, folder in enumerate(folders, 1):  # each parent's loss curve, as train.py drew it
         if (folder / "loss.png").exists():
             shutil.copy(folder / "loss.png", tmp / f"loss-parent{i}.png")
+        for curve in folder.glob("loss-parent*.png"):  # a parent that is a mean: its parents' curves
+            shutil.copy(curve, tmp / curve.name.replace("loss-parent", f"loss-parent{i}.", 1))
     (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": meta.get("base_id"),
                                                          "data_hash": data_hash}))
     report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders],
@@ -107,7 +109,8 @@ def write_card(out: Path, report: dict) -> None:
              "The mean of the weights of these garden adapters, each made by `training/train.py` in this",
              "repository on the embedded Gemma 3 270M; made by `training/average.py`. `report.json` has",
              "each parent's report (hyperparameters, data hash, loss curve, test results) and this one's scores;",
-             "`loss-parent1.png`, `loss-parent2.png`... the parents' loss curves.", ""]
+             "`loss-parent1.png`, `loss-parent2.png`... the parents' loss curves (for a parent that is itself a",
+             "mean, `loss-parent1.1.png`, `loss-parent1.2.png`... its parents' curves).", ""]
     for folder, parent in zip(report["averaged"], report["parents"]):
         seed = (parent.get("config") or {}).get("seed")
         made = (f"the mean of {len(parent['averaged'])} adapters (" if parent.get("averaged")  # a mean of means
