@@ -1039,6 +1039,13 @@ NOTHING = {"bloom": "Nothing is in bloom yet.", "seed": "There are no seeds in t
            "sprout": "There are no sprouts right now.", "empty": "Every plot is taken already."}
 
 
+# A board command said over a garden with nothing in it: how a game starts ("plant roses in the empty
+# plots" means every plot then; "harvest the blooms" gets the reply that nothing is in bloom). Random
+# boards are never all empty, and without these the shipped adapter answered "plant daisies in the
+# empty plots" on a new game with one plot.
+EMPTY_BOARD_CHANCE = 0.15
+
+
 def random_board(rng: random.Random, g: Grid) -> dict:
     """Some plots planted with one to three kinds at any stage, the rest empty."""
     empty = rng.uniform(0.15, 0.6)
@@ -1058,7 +1065,7 @@ def board_command(say: Say, tool: str, target: Target, kind: str, verb_first: bo
 def board_state(say: Say, g: Grid) -> Draft | None:
     """'harvest the blooms', 'water the seeds', 'plant roses in the empty plots': plots chosen by
     what grows in them on a random board; sometimes followed by a second action on the same plots."""
-    board = random_board(say.rng, g)
+    board = {} if say.chance(EMPTY_BOARD_CHANCE) else random_board(say.rng, g)
     name = say.rng.choices(list(SELECTION_WEIGHTS), weights=list(SELECTION_WEIGHTS.values()))[0]
     kind = None
     if name in ("kind", "kind_bloom"):
