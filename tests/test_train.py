@@ -127,3 +127,44 @@ def test_the_learning_rate_schedule_ends_low_whether_steps_or_the_clock_stop_the
     cfg.test_limit = 10
     assert scoring_reserve_seconds(cfg, SimpleNamespace(no_test=False)) < full / 10
     assert scoring_reserve_seconds(cfg, SimpleNamespace(no_test=True)) == 0
+
+
+@pytest.mark.parametrize("old_alpha", [8, 16])
+def test_a_smaller_rank_adapter_widened_computes_what_it_did(tmp_path, old_alpha):
+    """--init-adapter with a larger --lora-r: same outputs as the earlier adapter before any step."""
+    import torch
+    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    from training.train import widened
+
+    def peft_model(r, alpha):
+        torch.manual_seed(0)
+        config = Gemma3TextConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                  num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=64)
+        lora = LoraConfig(r=r, lora_alpha=alpha, target_modules="all-linear", lora_dropout=0.0)
+        return get_peft_model(Gemma3ForCausalLM(config).eval(), lora).eval()
+
+    small = peft_model(4, old_alpha)
+    torch.manual_seed(1)
+    for name, param in small.named_parameters():
+        if "lora_B" in name:
+            param.data.normal_(0, 0.5)  # a trained adapter: B is not zero
+    small.save_pretrained(tmp_path / "small")
+    ids = torch.randint(0, 64, (1, 12))
+    with torch.no_grad():
+        want = small(ids).logits
+    from safetensors.torch import load_file
+
+    loaded = load_file(tmp_path / "small" / "adapter_model.safetensors")
+    big = peft_model(8, 16)
+    set_peft_model_state_dict(big, widened(big, loaded, tmp_path / "small"))
+    with torch.no_grad():
+        got = big(ids).logits
+    assert torch.allclose(got, want, atol=1e-5)
+    state = get_peft_model_state_dict(big)
+    key = next(k for k in state if ".lora_A." in k)
+    assert state[key].shape[0] == 8 and state[key][4:].abs().sum() > 0  # the new rows can learn
+    smaller = peft_model(2, 4)
+    with pytest.raises(SystemExit, match="rank 4; --lora-r 2"):
+        widened(smaller, loaded, tmp_path / "small")

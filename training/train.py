@@ -493,7 +493,7 @@ def init_from(model, path: Path, base_id: str) -> dict:
     if meta.get("base_id") not in (None, base_id):
         raise SystemExit(f"garden train: --init-adapter {path} was trained on {meta['base_id']}, not {base_id}.")
     report = json.loads((path / "report.json").read_text()) if (path / "report.json").exists() else {}
-    set_peft_model_state_dict(model, load_file(weights))
+    set_peft_model_state_dict(model, widened(model, load_file(weights), path))
     # An averaged adapter has no steps of its own: its "parents" (their reports) are its lineage.
     previous = {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "config", "evals", "previous",
                                            "averaged", "parents")}
@@ -502,6 +502,38 @@ def init_from(model, path: Path, base_id: str) -> dict:
                else f"{previous['steps']} earlier steps")
     print(f"Continuing from {path} ({earlier}).", file=sys.stderr)
     return previous
+
+
+def widened(model, loaded: dict, path: Path) -> dict:
+    """An earlier adapter's weights fitted to this run's LoRA rank, when this one is larger: the
+    earlier A rows and B columns fill the first slots, the new A rows keep their fresh random start
+    and the new B columns start at zero, and B is rescaled from the earlier alpha/r to this run's, so
+    the model computes exactly what the earlier adapter did until training moves the new slots."""
+    from peft import get_peft_model_state_dict
+
+    target = get_peft_model_state_dict(model)
+    shapes = {k: tuple(v.shape) for k, v in loaded.items()}
+    if all(shapes[k] == tuple(target[k].shape) for k in loaded if k in target):
+        return loaded
+    old = json.loads((path / "adapter_config.json").read_text())
+    new = model.peft_config["default"]
+    if old["r"] > new.r:
+        raise SystemExit(f"garden train: --init-adapter {path} has LoRA rank {old['r']}; --lora-r {new.r} "
+                         "cannot hold it (use at least that rank).")
+    ratio = (old["lora_alpha"] / old["r"]) / (new.lora_alpha / new.r)
+    out = {}
+    for key, value in loaded.items():
+        grown = target[key].detach().clone()
+        if ".lora_A." in key:
+            grown[: value.shape[0]] = value
+        elif ".lora_B." in key:
+            grown.zero_()
+            grown[:, : value.shape[1]] = value * ratio
+        else:
+            grown = value
+        out[key] = grown
+    print(f"Widening {path} from LoRA rank {old['r']} to {new.r}.", file=sys.stderr)
+    return out
 
 
 # --- the report ------------------------------------------------------------------------------
