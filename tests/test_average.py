@@ -43,7 +43,24 @@ def test_the_averaged_adapter_holds_the_mean_of_each_matrix_and_names_its_parent
     assert (tmp_path / "soup" / "adapter_config.json").exists() and "mean" in (tmp_path / "soup" / "README.md").read_text()
 
 
-@pytest.mark.parametrize("other, says", [({"r": 8}, "differs .* in r"), ({"base": "functiongemma"}, "trained on"),
+def test_a_smaller_rank_parent_is_widened_to_the_widest_as_garden_train_widens_it(tmp_path):
+    small, wide = _adapter(tmp_path / "small", 1.0, r=8), _adapter(tmp_path / "wide", 3.0, r=16)
+    config = json.loads((small / "adapter_config.json").read_text())
+    config["lora_alpha"] = 32  # scale 4 against the wide parent's 2: its B counts twice
+    (small / "adapter_config.json").write_text(json.dumps(config))
+    assert average.main([str(small), str(wide), "--out", str(tmp_path / "soup"), "--no-score"]) == 0
+    a = {k: load_file(f / "adapter_model.safetensors") for k, f in (("small", small), ("wide", wide))}
+    soup = load_file(tmp_path / "soup" / "adapter_model.safetensors")
+    A, B = soup["layer.lora_A.weight"], soup["layer.lora_B.weight"]
+    assert A.shape == (16, 8) and B.shape == (8, 16)
+    assert torch.equal(A[:8], (a["small"]["layer.lora_A.weight"] + a["wide"]["layer.lora_A.weight"][:8]) / 2)
+    assert torch.equal(A[8:], a["wide"]["layer.lora_A.weight"][8:])
+    assert torch.allclose(B[:, :8], (2 * a["small"]["layer.lora_B.weight"] + a["wide"]["layer.lora_B.weight"][:, :8]) / 2)
+    assert torch.equal(B[:, 8:], a["wide"]["layer.lora_B.weight"][:, 8:] / 2)
+    assert json.loads((tmp_path / "soup" / "adapter_config.json").read_text())["r"] == 16
+
+
+@pytest.mark.parametrize("other, says", [({"base": "functiongemma"}, "trained on"),
                                          ({"extra_key": True}, "different layers")])
 def test_adapters_that_cannot_be_averaged_are_refused_in_one_sentence(tmp_path, capsys, other, says):
     a, b = _adapter(tmp_path / "a", 1.0), _adapter(tmp_path / "b", 3.0, **other)

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAME_CONFIG = ("r", "lora_alpha", "target_modules", "peft_type", "use_rslora", "use_dora")
+SAME_CONFIG = ("target_modules", "peft_type", "use_rslora", "use_dora")
 
 
 class AverageError(Exception):
@@ -49,6 +49,29 @@ def _same(value):
     return sorted(value) if isinstance(value, list) else value
 
 
+def _widen(weights: dict, config: dict, widest: dict, widest_config: dict) -> dict:
+    """A parent of a smaller LoRA rank in the widest parent's shape, as `garden train` widens an
+    --init-adapter (a wider run continued from it): its A rows and B columns (rescaled to the
+    wider alpha/r) in the first slots; the extra B columns zero, so the extra A rows do not change
+    what it computes, and they are taken from the widest parent so the mean keeps those rows whole
+    and those directions at 1/n of their weight."""
+    if config.get("r") == widest_config.get("r"):
+        return weights
+    ratio = (config["lora_alpha"] / config["r"]) / (widest_config["lora_alpha"] / widest_config["r"])
+    out = {}
+    for key, value in weights.items():
+        grown = widest[key].clone()
+        if ".lora_A." in key:
+            grown[: value.shape[0]] = value
+        elif ".lora_B." in key:
+            grown.zero_()
+            grown[:, : value.shape[1]] = value * ratio
+        else:
+            grown = value
+        out[key] = grown
+    return out
+
+
 def average(folders: list[Path], out: Path) -> dict:
     """Write the mean of the adapters in `folders` to `out`; returns its report (without scores)."""
     from safetensors.torch import load_file, save_file
@@ -56,7 +79,8 @@ def average(folders: list[Path], out: Path) -> dict:
     if len(folders) < 2:
         raise AverageError("give at least two adapters to average.")
     parents = [_read(f) for f in folders]
-    config, meta, _ = parents[0]
+    widest = max(range(len(folders)), key=lambda i: parents[i][0].get("r", 0))
+    config, meta, _ = parents[widest]
     for folder, (other, other_meta, _) in zip(folders[1:], parents[1:]):
         differs = [k for k in SAME_CONFIG if _same(other.get(k)) != _same(config.get(k))]
         if differs:
@@ -68,6 +92,7 @@ def average(folders: list[Path], out: Path) -> dict:
     weights = [load_file(f / "adapter_model.safetensors") for f in folders]
     if any(w.keys() != weights[0].keys() for w in weights):
         raise AverageError("the adapters adapt different layers.")
+    weights = [_widen(w, c, weights[widest], config) for w, (c, _, _) in zip(weights, parents)]
     mean = {k: sum(w[k].float() for w in weights) / len(weights) for k in weights[0]}
     mean = {k: v.to(weights[0][k].dtype).contiguous() for k, v in mean.items()}
 
@@ -75,7 +100,7 @@ def average(folders: list[Path], out: Path) -> dict:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     save_file(mean, tmp / "adapter_model.safetensors")
-    shutil.copy(folders[0] / "adapter_config.json", tmp / "adapter_config.json")
+    shutil.copy(folders[widest] / "adapter_config.json", tmp / "adapter_config.json")
     data_hash = "+".join(m.get("data_hash", "?") for _, m, _ in parents)
     for i, folder in enumerate(folders, 1):  # each parent's loss curve, as train.py drew it
         if (folder / "loss.png").exists():
@@ -125,7 +150,8 @@ def write_card(out: Path, report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.average", description=__doc__.split("\n\n")[0])
-    parser.add_argument("adapters", nargs="+", type=Path, help="adapter folders (same base, same LoRA shape)")
+    parser.add_argument("adapters", nargs="+", type=Path,
+                        help="adapter folders (same base and layers; a smaller LoRA rank is widened to the largest)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the averaged adapter")
     parser.add_argument("--val-cases", type=Path, default=REPO / "training" / "data" / "generated" / "val.jsonl",
                         help="validation cases to score it on, to choose between it and its parents")
