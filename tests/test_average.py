@@ -78,3 +78,15 @@ def test_a_mean_of_means_keeps_the_loss_curves_of_its_parents_parents(tmp_path):
     curves = {f.name: f.read_bytes() for f in (tmp_path / "soup").glob("loss-parent*.png")}
     assert curves == {"loss-parent1.1.png": b"png of 1", "loss-parent1.2.png": b"png of 3",
                       "loss-parent2.png": b"png of 5"}
+
+
+def test_half_stores_the_mean_in_float16_at_half_the_size(tmp_path):
+    a, b = _adapter(tmp_path / "a", 1.0, r=64), _adapter(tmp_path / "b", 3.0, r=64)
+    assert average.main([str(a), str(b), "--out", str(tmp_path / "full"), "--no-score"]) == 0
+    assert average.main([str(a), str(b), "--out", str(tmp_path / "half"), "--no-score", "--half"]) == 0
+    full, half = (load_file(tmp_path / n / "adapter_model.safetensors") for n in ("full", "half"))
+    assert all(v.dtype == torch.float16 for v in half.values())
+    assert all(torch.allclose(half[k].float(), full[k], rtol=1e-3) for k in full)
+    sizes = [(tmp_path / n / "adapter_model.safetensors").stat().st_size for n in ("full", "half")]
+    assert sizes[1] < 0.6 * sizes[0]
+    assert json.loads((tmp_path / "half" / "report.json").read_text())["float16"] is True

@@ -72,8 +72,9 @@ def _widen(weights: dict, config: dict, widest: dict, widest_config: dict) -> di
     return out
 
 
-def average(folders: list[Path], out: Path) -> dict:
+def average(folders: list[Path], out: Path, half: bool = False) -> dict:
     """Write the mean of the adapters in `folders` to `out`; returns its report (without scores)."""
+    import torch
     from safetensors.torch import load_file, save_file
 
     if len(folders) < 2:
@@ -94,7 +95,8 @@ def average(folders: list[Path], out: Path) -> dict:
         raise AverageError("the adapters adapt different layers.")
     weights = [_widen(w, c, weights[widest], config) for w, (c, _, _) in zip(weights, parents)]
     mean = {k: sum(w[k].float() for w in weights) / len(weights) for k in weights[0]}
-    mean = {k: v.to(weights[0][k].dtype).contiguous() for k, v in mean.items()}
+    dtype = torch.float16 if half else None
+    mean = {k: v.to(dtype or weights[0][k].dtype).contiguous() for k, v in mean.items()}
 
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -110,7 +112,7 @@ def average(folders: list[Path], out: Path) -> dict:
     (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": meta.get("base_id"),
                                                          "data_hash": data_hash}))
     report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders],
-              "parents": [r for _, _, r in parents], "data_hash": data_hash, "val": None, "test": None}
+              "parents": [r for _, _, r in parents], "data_hash": data_hash, "float16": half, "val": None, "test": None}
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return report
@@ -157,9 +159,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="validation cases to score it on, to choose between it and its parents")
     parser.add_argument("--test-cases", type=Path, default=REPO / "training" / "data" / "test.jsonl")
     parser.add_argument("--no-score", action="store_true", help="only write the adapter")
+    parser.add_argument("--half", action="store_true",
+                        help="store the weights in float16: half the size, so a rank-32 adapter fits the 20 MB a "
+                             "shipped one may take (both runtimes compute in float32 from them)")
     args = parser.parse_args(argv)
     try:
-        report = average(args.adapters, args.out)
+        report = average(args.adapters, args.out, half=args.half)
     except (AverageError, OSError, ValueError) as exc:
         print(f"garden average: {exc}", file=sys.stderr)
         return 1
