@@ -90,3 +90,15 @@ def test_half_stores_the_mean_in_float16_at_half_the_size(tmp_path):
     sizes = [(tmp_path / n / "adapter_model.safetensors").stat().st_size for n in ("full", "half")]
     assert sizes[1] < 0.6 * sizes[0]
     assert json.loads((tmp_path / "half" / "report.json").read_text())["float16"] is True
+
+
+def test_a_parent_of_the_same_rank_and_another_alpha_is_rescaled_not_averaged_raw(tmp_path):
+    a, b = _adapter(tmp_path / "a", 1.0), _adapter(tmp_path / "b", 1.0)
+    config = json.loads((b / "adapter_config.json").read_text())
+    config["lora_alpha"] = 64  # scale 4 against a's 2: the same B counts twice
+    (b / "adapter_config.json").write_text(json.dumps(config))
+    assert average.main([str(b), str(a), "--out", str(tmp_path / "soup"), "--no-score"]) == 0
+    soup = load_file(tmp_path / "soup" / "adapter_model.safetensors")
+    kept = json.loads((tmp_path / "soup" / "adapter_config.json").read_text())["lora_alpha"]
+    want = torch.arange(128, dtype=torch.float32).reshape(8, 16) * (1.5 if kept == 32 else 0.75)
+    assert torch.allclose(soup["layer.lora_B.weight"], want)

@@ -55,7 +55,7 @@ def _widen(weights: dict, config: dict, widest: dict, widest_config: dict) -> di
     wider alpha/r) in the first slots; the extra B columns zero, so the extra A rows do not change
     what it computes, and they are taken from the widest parent so the mean keeps those rows whole
     and those directions at 1/n of their weight."""
-    if config.get("r") == widest_config.get("r"):
+    if all(config.get(k) == widest_config.get(k) for k in ("r", "lora_alpha")):
         return weights
     ratio = (config["lora_alpha"] / config["r"]) / (widest_config["lora_alpha"] / widest_config["r"])
     out = {}
@@ -82,13 +82,13 @@ def average(folders: list[Path], out: Path, half: bool = False) -> dict:
     parents = [_read(f) for f in folders]
     widest = max(range(len(folders)), key=lambda i: parents[i][0].get("r", 0))
     config, meta, _ = parents[widest]
-    for folder, (other, other_meta, _) in zip(folders[1:], parents[1:]):
+    for folder, (other, other_meta, _) in zip(folders, parents):
         differs = [k for k in SAME_CONFIG if _same(other.get(k)) != _same(config.get(k))]
         if differs:
-            raise AverageError(f"{folder} differs from {folders[0]} in {', '.join(differs)}; only adapters of the "
-                               "same shape can be averaged.")
+            raise AverageError(f"{folder} differs from {folders[widest]} in {', '.join(differs)}; only adapters of "
+                               "the same shape can be averaged.")
         if other_meta.get("base_id") != meta.get("base_id"):
-            raise AverageError(f"{folder} was trained on {other_meta.get('base_id')}, {folders[0]} on "
+            raise AverageError(f"{folder} was trained on {other_meta.get('base_id')}, {folders[widest]} on "
                                f"{meta.get('base_id')}.")
     weights = [load_file(f / "adapter_model.safetensors") for f in folders]
     if any(w.keys() != weights[0].keys() for w in weights):
