@@ -93,6 +93,7 @@ def test_continuing_from_an_averaged_adapter_keeps_its_parents_as_lineage(tmp_pa
     from training import train
 
     monkeypatch.setattr(peft, "set_peft_model_state_dict", lambda model, state: None)  # no model needed here
+    monkeypatch.setattr(peft, "get_peft_model_state_dict", lambda model: {})  # nothing to widen
     folder = tmp_path / "mean"
     folder.mkdir()
     save_file({"layer.lora_A.weight": torch.zeros(2, 2)}, folder / "adapter_model.safetensors")
