@@ -49,9 +49,9 @@ def _same(value):
     return sorted(value) if isinstance(value, list) else value
 
 
-def _widen(weights: dict, config: dict, widest: dict, widest_config: dict) -> dict:
-    """A parent of a smaller LoRA rank in the widest parent's shape, as `garden train` widens an
-    --init-adapter (a wider run continued from it): its A rows and B columns (rescaled to the
+def widen(weights: dict, config: dict, widest: dict, widest_config: dict) -> dict:
+    """A parent of a smaller LoRA rank in the widest parent's shape (also how `garden train` widens an
+    --init-adapter, with the fresh model's weights as `widest`): its A rows and B columns (rescaled to the
     wider alpha/r) in the first slots; the extra B columns zero, so the extra A rows do not change
     what it computes, and they are taken from the widest parent so the mean keeps those rows whole
     and those directions at 1/n of their weight."""
@@ -93,7 +93,7 @@ def average(folders: list[Path], out: Path, half: bool = False) -> dict:
     weights = [load_file(f / "adapter_model.safetensors") for f in folders]
     if any(w.keys() != weights[0].keys() for w in weights):
         raise AverageError("the adapters adapt different layers.")
-    weights = [_widen(w, c, weights[widest], config) for w, (c, _, _) in zip(weights, parents)]
+    weights = [widen(w, c, weights[widest], config) for w, (c, _, _) in zip(weights, parents)]
     mean = {k: sum(w[k].float() for w in weights) / len(weights) for k in weights[0]}
     dtype = torch.float16 if half else None
     mean = {k: v.to(dtype or weights[0][k].dtype).contiguous() for k, v in mean.items()}

@@ -520,18 +520,9 @@ def widened(model, loaded: dict, path: Path) -> dict:
     if old["r"] > new.r:
         raise SystemExit(f"garden train: --init-adapter {path} has LoRA rank {old['r']}; --lora-r {new.r} "
                          "cannot hold it (use at least that rank).")
-    ratio = (old["lora_alpha"] / old["r"]) / (new.lora_alpha / new.r)
-    out = {}
-    for key, value in loaded.items():
-        grown = target[key].detach().clone()
-        if ".lora_A." in key:
-            grown[: value.shape[0]] = value
-        elif ".lora_B." in key:
-            grown.zero_()
-            grown[:, : value.shape[1]] = value * ratio
-        else:
-            grown = value
-        out[key] = grown
+    from training.average import widen
+
+    out = widen(loaded, old, {k: v.detach() for k, v in target.items()}, {"r": new.r, "lora_alpha": new.lora_alpha})
     print(f"Widening {path} from LoRA rank {old['r']} to {new.r}.", file=sys.stderr)
     return out
 
