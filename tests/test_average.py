@@ -102,3 +102,14 @@ def test_a_parent_of_the_same_rank_and_another_alpha_is_rescaled_not_averaged_ra
     kept = json.loads((tmp_path / "soup" / "adapter_config.json").read_text())["lora_alpha"]
     want = torch.arange(128, dtype=torch.float32).reshape(8, 16) * (1.5 if kept == 32 else 0.75)
     assert torch.allclose(soup["layer.lora_B.weight"], want)
+
+
+def test_a_report_holds_each_earlier_report_once_and_loses_nothing():
+    shipped = {"data_hash": "s", "previous": None, "loss_curve": [0.1] * 50, "steps": 400}
+    run = {"data_hash": "r", "previous": shipped, "loss_curve": [0.2] * 50, "steps": 300}
+    other = {"data_hash": "o", "previous": shipped, "loss_curve": [0.3] * 50, "steps": 200}
+    report = {"data_hash": "s+r+o", "parents": [shipped, run, other], "test": {"exact_match": 0.9}}
+    small = average.dedupe(report)
+    assert json.dumps(small).count("0.1, ") == 49 and json.dumps(report).count("0.1, ") == 3 * 49
+    assert small["parents"][1]["previous"] == {"same_as": "report.parents[0]"}
+    assert average.expand(small) == report

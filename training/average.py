@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -39,8 +40,13 @@ def _read(folder: Path) -> tuple[dict, dict, dict]:
     config = json.loads((folder / "adapter_config.json").read_text())
     meta_path, report_path = folder / "garden-adapter.json", folder / "report.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    return config, meta, report
+    return config, meta, read_report(folder)
+
+
+def read_report(folder: Path) -> dict:
+    """An adapter's report.json as written (before dedupe): {} when it has none."""
+    path = folder / "report.json"
+    return expand(json.loads(path.read_text())) if path.exists() else {}
 
 
 def _same(value):
@@ -137,7 +143,8 @@ def write_card(out: Path, report: dict) -> None:
              "repository on the embedded Gemma 3 270M; made by `training/average.py`. `report.json` has",
              "each parent's report (hyperparameters, data hash, loss curve, test results) and this one's scores;",
              "`loss-parent1.png`, `loss-parent2.png`... the parents' loss curves (for a parent that is itself a",
-             "mean, `loss-parent1.1.png`, `loss-parent1.2.png`... its parents' curves).", ""]
+             "mean, `loss-parent1.1.png`, `loss-parent1.2.png`... its parents' curves). A report that appears",
+             "more than once is written once; later places say `{\"same_as\": \"report.parents[0]...\"}`.", ""]
     for folder, parent in zip(report["averaged"], report["parents"]):
         seed = (parent.get("config") or {}).get("seed")
         made = (f"the mean of {len(parent['averaged'])} adapters (" if parent.get("averaged")  # a mean of means
@@ -148,6 +155,41 @@ def write_card(out: Path, report: dict) -> None:
               "Gemma models and adapters trained on them are subject to the Gemma Terms of Use:",
               "https://ai.google.dev/gemma/terms", ""]
     (out / "README.md").write_text("\n".join(lines))
+
+
+def dedupe(report, seen: dict | None = None, path: str = "report"):
+    """The report with each repeated earlier report written once. A run that continued a mean
+    carries that mean's report under "previous", so the mean of the two would hold it twice (and
+    each of those its own parents' reports): the second mean of this kind came to 7.4 MB, half
+    of it copies. A later copy becomes {"same_as": "<where the first one is>"}; the first copy
+    met in reading order stays whole, so nothing is lost."""
+    seen = {} if seen is None else seen
+    if isinstance(report, dict):
+        if "data_hash" in report and ("previous" in report or "parents" in report):
+            key = json.dumps(report, sort_keys=True)
+            if key in seen:
+                return {"same_as": seen[key]}
+            seen[key] = path
+        return {k: dedupe(v, seen, f"{path}.{k}") for k, v in report.items()}
+    if isinstance(report, list):
+        return [dedupe(v, seen, f"{path}[{i}]") for i, v in enumerate(report)]
+    return report
+
+
+def expand(report, root=None):
+    """Undo dedupe: each {"same_as": path} becomes the report at that path (read_report does
+    this, so a report nested into another never carries paths into a report it is not in)."""
+    root = report if root is None else root
+    if isinstance(report, dict):
+        if set(report) == {"same_as"}:
+            target = root
+            for name, index in re.findall(r"\.(\w+)|\[(\d+)\]", report["same_as"][len("report"):]):
+                target = target[name] if name else target[int(index)]
+            return expand(target, root)
+        return {k: expand(v, root) for k, v in report.items()}
+    if isinstance(report, list):
+        return [expand(v, root) for v in report]
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             if path.exists():
                 print(f"Scoring the averaged adapter on {path}...", file=sys.stderr)
                 report[split] = score(args.out, path)
-    (args.out / "report.json").write_text(json.dumps(report, indent=1))
+    (args.out / "report.json").write_text(json.dumps(dedupe(report), indent=1))
     write_card(args.out, report)
     print(f"Averaged adapter written to {args.out}.", file=sys.stderr)
     return 0

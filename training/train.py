@@ -33,6 +33,8 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from training.average import dedupe, read_report, widen
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -492,7 +494,7 @@ def init_from(model, path: Path, base_id: str) -> dict:
     meta = json.loads((path / "garden-adapter.json").read_text()) if (path / "garden-adapter.json").exists() else {}
     if meta.get("base_id") not in (None, base_id):
         raise SystemExit(f"garden train: --init-adapter {path} was trained on {meta['base_id']}, not {base_id}.")
-    report = json.loads((path / "report.json").read_text()) if (path / "report.json").exists() else {}
+    report = read_report(path)
     set_peft_model_state_dict(model, widened(model, load_file(weights), path))
     # An averaged adapter has no steps of its own: its "parents" (their reports) are its lineage.
     previous = {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "config", "evals", "previous",
@@ -520,7 +522,6 @@ def widened(model, loaded: dict, path: Path) -> dict:
     if old["r"] > new.r:
         raise SystemExit(f"garden train: --init-adapter {path} has LoRA rank {old['r']}; --lora-r {new.r} "
                          "cannot hold it (use at least that rank).")
-    from training.average import widen
 
     out = widen(loaded, old, {k: v.detach() for k, v in target.items()}, {"r": new.r, "lora_alpha": new.lora_alpha})
     print(f"Widening {path} from LoRA rank {old['r']} to {new.r}.", file=sys.stderr)
@@ -565,7 +566,7 @@ def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, trai
         print_report(result, show_failures=False)
         report["test"] = summary(result)
     report["total_wall_minutes"] = round((time.time() - t_start) / 60, 1)
-    (tmp / "report.json").write_text(json.dumps(report, indent=1))
+    (tmp / "report.json").write_text(json.dumps(dedupe(report), indent=1))
     plot_losses(report, tmp / "loss.png")
     write_card(tmp, report)
     shutil.rmtree(out, ignore_errors=True)
