@@ -522,7 +522,6 @@ def widened(model, loaded: dict, path: Path) -> dict:
     if old["r"] > new.r:
         raise SystemExit(f"garden train: --init-adapter {path} has LoRA rank {old['r']}; --lora-r {new.r} "
                          "cannot hold it (use at least that rank).")
-
     out = widen(loaded, old, {k: v.detach() for k, v in target.items()}, {"r": new.r, "lora_alpha": new.lora_alpha})
     print(f"Widening {path} from LoRA rank {old['r']} to {new.r}.", file=sys.stderr)
     return out
