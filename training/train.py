@@ -514,16 +514,17 @@ def widened(model, loaded: dict, path: Path) -> dict:
     from peft import get_peft_model_state_dict
 
     target = get_peft_model_state_dict(model)
-    shapes = {k: tuple(v.shape) for k, v in loaded.items()}
-    if all(shapes[k] == tuple(target[k].shape) for k in loaded if k in target):
-        return loaded
     old = json.loads((path / "adapter_config.json").read_text())
     new = model.peft_config["default"]
     if old["r"] > new.r:
         raise SystemExit(f"garden train: --init-adapter {path} has LoRA rank {old['r']}; --lora-r {new.r} "
                          "cannot hold it (use at least that rank).")
+    # widen() decides, not the tensor shapes: at the same rank a different --lora-alpha still
+    # needs B rescaled, or the run would start from a different function than the adapter's.
     out = widen(loaded, old, {k: v.detach() for k, v in target.items()}, {"r": new.r, "lora_alpha": new.lora_alpha})
-    print(f"Widening {path} from LoRA rank {old['r']} to {new.r}.", file=sys.stderr)
+    if out is not loaded:
+        print(f"Fitting {path} (LoRA rank {old['r']}, alpha {old['lora_alpha']}) to rank {new.r}, "
+              f"alpha {new.lora_alpha}.", file=sys.stderr)
     return out
 
 
