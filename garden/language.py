@@ -242,10 +242,11 @@ def _words(phrase: str) -> list[str]:
     return re.sub(r"[^a-z ]", "", re.sub(r"\{\w+\}", " ", phrase.lower()).replace("-", " ")).split()
 
 
-def speech_phrases() -> list[str]:
+def speech_phrases(misheard: bool = True) -> list[str]:
     """Every single word the garden language uses, lowercase, without punctuation, sorted: the
     vocabulary for a speech recogniser's grammar. Covers every number and ordinal up to the
-    largest garden's plot count and every seed kind in garden.tools.SEEDS."""
+    largest garden's plot count and every seed kind in garden.tools.SEEDS, and (unless
+    `misheard` is false) the HOMOPHONES other recognisers write."""
     phrases: list[str] = []
     for table in (VERBS, ACTION_PHRASES, BOARD_PHRASES):
         for group in table.values():
@@ -258,7 +259,7 @@ def speech_phrases() -> list[str]:
     phrases += [*OTHER_PLANTS, *PLOT_NOUNS, *map(plural, PLOT_NOUNS), *ROW_WORDS, *COLUMN_WORDS]
     phrases += [*POSITIONS, *QUANTIFIERS, *FILLERS, *GLUE, *CHAT]
     for word, heard in HOMOPHONES.items():
-        phrases += [word, *heard]
+        phrases += [word, *heard] if misheard else [word]
     return sorted({w for phrase in phrases for w in _words(phrase)})
 
 

@@ -54,10 +54,24 @@ def test_recogniser_words_are_speech_phrases_spelled_as_the_training_transcripts
     words = set(vocab.recogniser_words())
     assert {"let's", "i'd", "what's", "isn't", "you're"} <= words
     assert not {"lets", "id", "isnt", "youre"} & words  # only ever written with the apostrophe
-    assert {"daisys", "daisy's"} <= words  # both are heard for "daisies"
+    misheard = {w for variant in vocab.misheard_forms() for w in variant.replace("'", "").split()}
     for word in language.speech_phrases():
-        assert word in words or any(w.replace("'", "") == word for w in words), word
+        assert word in words or any(w.replace("'", "") == word for w in words) or word in misheard, word
     assert {"trees", "carrots"} <= words  # "how about some trees" must not come out as "threes"
+
+
+def test_the_recognisers_write_the_word_said_not_what_other_recognisers_mishear():
+    forms = vocab.misheard_forms()
+    assert forms["tu lips"] == "tulips" and forms["roe"] == "row" and forms["daisy's"] == "daisies"
+    assert not {"to", "too", "for", "so"} & set(forms)  # words players say, as well as homophones
+    words = set(vocab.recogniser_words())
+    assert not {"tu", "roe", "rho", "won", "daisys", "daisy's", "plot's"} & words
+    assert {"to", "for", "so", "tulips", "row", "daisies"} <= words
+    assert vocab.unmishear("plant tu lips in roe won to") == "plant tulips in row one to"
+    assert vocab.unmishear("sun flowers on plot's for daisy's") == "sunflowers on plots for daisies"
+    # the language model learns the training transcripts with them written back
+    sentences = vocab.generator_sentences(1500)
+    assert not any(set(s.split()) & {"tu", "roe", "won", "daisys"} for s in sentences)
 
 
 def test_the_grammar_uses_only_recogniser_words():
@@ -180,8 +194,17 @@ def klatt_sphinx():
 @pytest.mark.parametrize("said", NUMBERED)
 def test_pocketsphinx_hears_plot_numbers_in_a_voice_like_a_persons(klatt_sphinx, said):
     pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
-    # "plot"/"plots" and "tulip"/"tu lip" are both words the model was trained to read
-    assert klatt_sphinx.transcribe(pcm).replace("plots", "plot").replace("tu lip", "tulip") == said
+    # "plot"/"plots" are both words the model was trained to read
+    assert klatt_sphinx.transcribe(pcm).replace("plots", "plot") == said
+
+
+@needs_espeak
+@pytest.mark.parametrize("said", ["harvest the tulips", "sow all the cells in column seven with a few tulips"])
+def test_pocketsphinx_hears_tulips_said_the_british_way(klatt_sphinx, said):
+    # espeak-ng says "tj'u:lIps"; with only the CMU dictionary's "T UW L AH P S" this was heard
+    # as "harvest that do it" and "... with a few few lettuce"
+    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    assert klatt_sphinx.transcribe(pcm) == said
 
 
 @needs_espeak

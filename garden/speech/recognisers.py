@@ -293,6 +293,7 @@ class PocketSphinxRecogniser(Recogniser):
             else:
                 self.decoder = pocketsphinx.Decoder(lm=None, **options)
                 added, self.missing = vocab.pronunciations(self.decoder.lookup_word, vocab.recogniser_words())
+                added |= vocab.alternate_pronunciations(vocab.recogniser_words())
                 for word, phones in added.items():
                     self.decoder.add_word(word, phones, False)
                 self.decoder.add_lm_file("garden", str(garden_arpa_file(announce)))

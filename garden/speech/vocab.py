@@ -30,8 +30,9 @@ UNK = "[unk]"
 
 # --- the vocabulary ----------------------------------------------------------------------------
 
-def _table_words() -> set[str]:
-    """Every word the language tables write, with in-word apostrophes kept ("let's", "daisy's")."""
+def _table_words(skip: tuple[str, ...] = ()) -> set[str]:
+    """Every word the language tables write, with in-word apostrophes kept ("let's", "you're"),
+    leaving out the tables named in `skip`."""
     found: set[str] = set()
 
     def walk(value) -> None:
@@ -47,16 +48,41 @@ def _table_words() -> set[str]:
                 walk(item)
 
     for name, value in vars(language).items():
-        if name.isupper() and not name.startswith("_"):
+        if name.isupper() and not name.startswith("_") and name not in skip:
             walk(value)
     return found
 
 
 @functools.lru_cache(maxsize=None)
+def _misheard(seeds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    garden_words = _table_words(skip=("HOMOPHONES",))
+    garden_words |= set(language.speech_phrases(misheard=False))
+    return tuple(sorted(((variant, word) for word, variants in language.HOMOPHONES.items() for variant in variants
+                         if not set(variant.split()) <= garden_words), key=lambda pair: -len(pair[0])))
+
+
+def misheard_forms() -> dict[str, str]:
+    """{what a recogniser may write: the word said} for the homophones and split compounds of
+    language.HOMOPHONES that are no garden word of their own: "tu lips" -> "tulips", "roe" -> "row",
+    "daisy's" -> "daisies" (but not "to" for "two": "to" is a word players say). The model is
+    trained on these because other recognisers write them; the garden's own recognisers, limited
+    to the garden's words, have no reason to, so they leave them out and write the word itself."""
+    return dict(_misheard(tools.SEEDS))
+
+
+def unmishear(sentence: str) -> str:
+    """A transcript with the misheard forms written as the words said ("plant tu lips in roe one"
+    -> "plant tulips in row one")."""
+    for variant, word in _misheard(tools.SEEDS):  # longest first: "tu lips" before "tu lip"
+        sentence = re.sub(rf"(?<![a-z']){re.escape(variant)}(?![a-z'])", word, sentence)
+    return sentence
+
+
+@functools.lru_cache(maxsize=None)
 def _recogniser_words(seeds: tuple[str, ...]) -> tuple[str, ...]:
-    words = set(language.speech_phrases())
+    words = set(language.speech_phrases(misheard=False))
     words.update(language.plural(p) for p in language.other_plants() if " " not in p)  # "how about some trees"
-    written = _table_words()
+    written = _table_words(skip=("HOMOPHONES",))
     plain = {w for w in written if "'" not in w}
     for word in written - plain:
         bare = word.replace("'", "")
@@ -68,7 +94,8 @@ def _recogniser_words(seeds: tuple[str, ...]) -> tuple[str, ...]:
 
 def recogniser_words() -> list[str]:
     """language.speech_phrases() as a recogniser writes it: lowercase words with their in-word
-    apostrophes ("let's", "i'd", "what's"), which is how the training transcripts spell them."""
+    apostrophes ("let's", "i'd", "what's"), which is how the training transcripts spell them,
+    and without misheard_forms() ("roe", "tu")."""
     return list(_recogniser_words(tools.SEEDS))
 
 
@@ -158,7 +185,7 @@ def _grammar() -> dict[str, list[str]]:
                  "columns <small> and <small>", "the <position> two rows", "the <position> two columns",
                  "the <small_ordinal> and <small_ordinal> rows", "the <small_ordinal> and <small_ordinal> columns",
                  "<row> number <small>", "<column> number <small>", "the <row> at the <position>",
-                 "the <column> on the <position>", "the <row> on the <position>",
+                 "the <column> at the <position>", "the <row> on the <position>", "the <column> on the <position>",
                  "both the <position> and <position> rows",
                  "the <position> and <position> rows", "the <position> and <position> columns"],
         "one_plot": ["8* <noun> <number>", "3* <noun> number <number>", "3* the <ordinal> <noun>", "number <number>",
@@ -173,7 +200,10 @@ def _grammar() -> dict[str, list[str]]:
                      "the <noun> in the <position>", "the centre", "the middle", "the very middle",
                      "the dead centre", "the middle <noun>", "the centre <noun>", "the middle of <line>",
                      "the <noun> in the middle of <line>", "<column> <small> <row> <small>",
-                     "the <noun> at <column> <small> <row> <small>"],
+                     "the <noun> at <column> <small> <row> <small>",
+                     # the singular of "<nouns> numbered", and coordinates joined with "by" and "of"
+                     "the <noun> numbered <number>", "<row> <small> by <column> <small>",
+                     "the <noun> in <column> <small> of <row> <small>"],
         "many_plots": ["16* <nouns> <numbers>", "4* the <nouns> <numbers>", "2* numbers <numbers>", "the two diagonals",
                        "the two <position> corners", "the corner <nouns>", "the edge <nouns>",
                        "the <position> edge <nouns>",
@@ -358,7 +388,8 @@ def generator_fingerprint() -> str:
     generate = _training_generator()
     if generate is None:
         return ""
-    return hashlib.sha1(inspect.getsource(generate).encode() + inspect.getsource(language).encode()).hexdigest()[:12]
+    source = inspect.getsource(generate) + inspect.getsource(language) + inspect.getsource(unmishear)
+    return hashlib.sha1(source.encode()).hexdigest()[:12]
 
 
 def generator_sentences(cases: int = GENERATED_CASES, seed: int = 11) -> list[str]:
@@ -375,7 +406,7 @@ def generator_sentences(cases: int = GENERATED_CASES, seed: int = 11) -> list[st
         for utterance in [past["utterance"] for past in case.get("history", [])] + [case["utterance"]]:
             spoken = spoken_form(utterance)
             if spoken:
-                out.append(spoken)
+                out.append(unmishear(spoken))
     return out
 
 
@@ -447,6 +478,22 @@ EXTRA_PRONUNCIATIONS = {
     "thru": "TH R UW",
     "centre": "S EH N T ER",
 }
+
+
+# Second pronunciations the CMU dictionary (American) lacks, added as "word(2)", "word(3)": the
+# recogniser writes the word itself. "tulip" is only "T UW L AH P" there; British speakers and
+# espeak-ng say "tj'u:lIp", which the recogniser, lacking it, heard as "two lettuce" or "do it".
+ALTERNATE_PRONUNCIATIONS = {
+    "tulip": ("T UW L IH P", "T Y UW L IH P"),
+    "tulips": ("T UW L IH P S", "T Y UW L IH P S"),
+}
+
+
+def alternate_pronunciations(words: Iterable[str]) -> dict[str, str]:
+    """{"tulip(2)": phones, ...} for the words among `words` with ALTERNATE_PRONUNCIATIONS."""
+    words = set(words)
+    return {f"{word}({i})": phones for word, alternates in ALTERNATE_PRONUNCIATIONS.items() if word in words
+            for i, phones in enumerate(alternates, start=2)}
 
 
 def pronunciations(lookup: Callable[[str], str | None], words: Iterable[str]) -> tuple[dict[str, str], list[str]]:
