@@ -215,12 +215,12 @@ _arpa_texts: dict[str, str] = {}  # per process, for when the data folder change
 LM_SENTENCES = 60000
 
 
-BUILD_NOTE = "building the garden's speech model (the first time only, a few seconds)…"
+BUILD_NOTE = "building the garden's speech model (the first time only, about 15 seconds)…"
 
 
 def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
-    the training generator's sentences. Built once (7 s on a 2-core Xeon; announce(BUILD_NOTE)
+    the training generator's sentences. Built once (15-19 s on a 2-core AMD EPYC; announce(BUILD_NOTE)
     first, so the player knows why the wait) and kept in the data folder under a name that
     changes with the grammar, the vocabulary and the generator."""
     from garden.engine.save import data_dir
