@@ -222,10 +222,10 @@ def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
     the training generator's sentences. Built once (15-19 s on a 2-core AMD EPYC; announce(BUILD_NOTE)
     first, so the player knows why the wait) and kept in the data folder under a name that
-    changes with the grammar, the vocabulary and the generator."""
+    changes with the grammar, the vocabulary, the misheard forms it writes back and the generator."""
     from garden.engine.save import data_dir
 
-    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), LM_SENTENCES, 2,
+    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
                          vocab.GENERATED_CASES, vocab.generator_fingerprint()])
     key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
     path = data_dir() / "speech" / f"garden-{key}.arpa"
@@ -292,8 +292,9 @@ class PocketSphinxRecogniser(Recogniser):
                 kind = "open vocabulary"
             else:
                 self.decoder = pocketsphinx.Decoder(lm=None, **options)
-                added, self.missing = vocab.pronunciations(self.decoder.lookup_word, vocab.recogniser_words())
-                added |= vocab.alternate_pronunciations(vocab.recogniser_words())
+                words = vocab.recogniser_words()
+                added, self.missing = vocab.pronunciations(self.decoder.lookup_word, words)
+                added |= vocab.alternate_pronunciations(words)
                 for word, phones in added.items():
                     self.decoder.add_word(word, phones, False)
                 self.decoder.add_lm_file("garden", str(garden_arpa_file(announce)))
