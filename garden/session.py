@@ -7,6 +7,7 @@ calls, the engine's results, and how long each part took. The UI only renders Tu
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,12 @@ from garden.engine import save as saving
 
 HISTORY_KEPT = 2  # exchanges fed back to the model so follow-ups ("now water them") resolve
 MAX_INPUT_CHARS = 300  # longer input is refused with a clear reply, never sent to the model
+UNDO_KEPT = 20  # changes /undo can take back, newest first
+# Said or typed, these undo rather than go to the model: the model gets about one command in
+# sixteen wrong (more by voice), and a wrong harvest destroys sprouts, so taking a command back
+# must not depend on the model understanding "undo".
+UNDO_WORDS = re.compile(r"(?:please |ok |okay |oops )?(?:undo|take (?:that|it) back)"
+                        r"(?: that| it| the last (?:one|command))?(?: please)?[.!]?", re.IGNORECASE)
 
 HELP = """Commands:
   <anything else>       a garden command in plain English, e.g. "plant roses in the top row"
@@ -25,6 +32,7 @@ HELP = """Commands:
                         /call call:plant_seed{plots:[{col:1,row:1}],seed:<escape>rose<escape>}
                         (quotes work for strings too: seed:"rose")
   /help                 this help
+  /undo                 take back the last change (also Ctrl+Z in the window, or say "undo")
   /reset                start a fresh garden of the same size
   /save, /load          save to / load from your data folder
   /size R C             start a fresh R x C garden (2..6 each)"""
@@ -124,6 +132,8 @@ class Session:
         self.save_path = save_path
         self.autosave = autosave
         self.history: list[Exchange] = []
+        # Before each change: (what changed it, the garden as it was, the history as it was).
+        self.undo_stack: list[tuple[str, dict, list[Exchange]]] = []
         self.listeners: list[Callable[[Turn], None]] = []
         # Voice state for the HUD; the speech package writes it, the UI only reads it.
         self.voice = VoiceState()
@@ -134,6 +144,9 @@ class Session:
         line = line.strip()
         if line.startswith("/"):
             turn = self._command(line)
+        elif UNDO_WORDS.fullmatch(line):
+            turn = Turn(input=line, source=source)
+            self._undo(turn, "")
         else:
             turn = self._natural(line, source)
         for listener in self.listeners:
@@ -183,6 +196,8 @@ class Session:
         return turn
 
     def _execute(self, turn: Turn) -> None:
+        if turn.calls:
+            self._remember(turn.input)
         t0 = time.perf_counter()
         turn.results = self.run_calls(turn.calls)
         turn.timings["engine"] = (time.perf_counter() - t0) * 1000
@@ -197,6 +212,11 @@ class Session:
         except OSError as exc:
             turn.error = f"Could not save the garden ({exc}); your last good save is untouched."
 
+    def _remember(self, label: str) -> None:
+        """Keep the garden and history as they are now, for /undo."""
+        self.undo_stack.append((label, self.garden.to_dict(), list(self.history)))
+        del self.undo_stack[:-UNDO_KEPT]
+
     # --- slash commands ------------------------------------------------------------------
 
     def _command(self, line: str) -> Turn:
@@ -204,7 +224,7 @@ class Session:
         turn = Turn(input=line, source="command")
         handler = {
             "/help": self._help, "/reset": self._reset, "/save": self._save, "/load": self._load,
-            "/size": self._size, "/call": self._call,
+            "/size": self._size, "/call": self._call, "/undo": self._undo,
         }.get(word.lower())
         if handler is None:
             turn.reply = f"Unknown command {word}. Type /help for the list."
@@ -215,7 +235,18 @@ class Session:
     def _help(self, turn: Turn, rest: str) -> None:
         turn.reply = HELP
 
+    def _undo(self, turn: Turn, rest: str) -> None:
+        if not self.undo_stack:
+            turn.reply = "Nothing to undo."
+            return
+        label, garden, history = self.undo_stack.pop()
+        self.garden, self.history = Garden.from_dict(garden), history
+        turn.reply = f"Undone: {label}"
+        if self.autosave:
+            self._save_quietly(turn)
+
     def _reset(self, turn: Turn, rest: str) -> None:
+        self._remember("/reset")
         self.garden = Garden(rows=self.garden.rows, cols=self.garden.cols)
         self.history.clear()
         turn.reply = f"Fresh {self.garden.rows}x{self.garden.cols} garden."
@@ -231,6 +262,7 @@ class Session:
         if problem:
             turn.reply = problem
             return
+        self._remember(turn.input)
         self.garden = Garden(rows=rows, cols=cols)
         self.history.clear()
         turn.reply = f"Fresh {rows}x{cols} garden."
@@ -243,6 +275,7 @@ class Session:
 
     def _load(self, turn: Turn, rest: str) -> None:
         loaded = saving.load(self.save_path)
+        self._remember("/load")
         self.garden = loaded.garden
         self.history.clear()
         turn.reply = loaded.note or "No save yet; this is a fresh garden."

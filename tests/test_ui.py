@@ -277,3 +277,18 @@ def _until(condition, seconds: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.005)
+
+
+def test_ctrl_z_in_the_window_takes_the_last_command_back(tmp_path):
+    app = _app(Session())
+    try:
+        app.submit(PLANT)
+        _until(lambda: app.worker.idle and app.session.garden.board()[0][0] == "rose seed")
+        app.update(1 / 30)
+        app.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_z, unicode="\x1a", mod=pygame.KMOD_LCTRL))
+        _until(lambda: app.worker.idle and app.session.garden.board()[0][0] == "empty")
+        app.update(1 / 30)
+        app.draw()
+        assert app.last_turn.input == "/undo" and app.entry.line == ""
+    finally:
+        _close(app)

@@ -28,7 +28,7 @@ from garden.ui.view import GardenView
 from garden.ui.worker import ModelLoader, Worker
 
 FPS = 30
-HINT = "Type a command and press Enter, e.g. /call call:water_plots{plots:[{col:1,row:1}]}   (/help lists commands)"
+HINT = "Type a command and press Enter, e.g. plant sunflowers in the top row   (Ctrl+Z undoes; /help lists commands)"
 # Other threads (the voice recogniser) hand text to the window with
 #   pygame.event.post(pygame.event.Event(COMMAND, text="water plot 5", source="voice"))
 # which is thread-safe; the window runs it on its worker like a typed line.
@@ -95,6 +95,8 @@ class App:
             self.console_open = False
         elif event.key == pygame.K_ESCAPE:
             self.entry.set("")
+        elif event.key == pygame.K_z and event.mod & pygame.KMOD_CTRL:
+            self.submit("/undo")
         elif event.key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN) and self.console_open:
             step = max(1, self.console_rows - 1)
             self.log.page(step if event.key == pygame.K_PAGEUP else -step, self.console_rows)
