@@ -1,0 +1,63 @@
+"""Where a `garden eval` run's misses are: test commands that use a place phrasing held out of
+training ("the lowest row", "each diagonal", "the rim of the garden", "every last plot", ...)
+against the rest.
+
+    garden eval > eval.log && python -m training.held_out_misses eval.log
+
+The test split was written by an earlier version of the generator, so which held-out phrasings a
+test case used is not recorded; this finds them in the text, from the `held_out` part of the
+generator's place pools (a {slot} matches one word, {list} and {n} any run of words)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from garden.brain.cases import load_cases
+from training import generate as gen
+
+PLACE_POOLS = ("top", "bottom", "middle", "left", "right", "lines", "named pair", "named line", "row", "column",
+               "side", "side where", "corner", "corners", "corner pair", "centre", "edge middle", "main diagonal",
+               "anti diagonal", "both diagonals", "border", "inside", "everything", "everywhere")
+SLOTS = {"lines": "(?:rows|columns|roes)", "line": "(?:row|column|roe|one)", "list": "[a-z0-9 ,]+?", "n": "[a-z0-9]+"}
+
+
+def phrase_pattern(phrase: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", phrase.lower())
+    rx = "".join(re.escape(p) if i % 2 == 0 else SLOTS.get(p, "[a-z0-9-]+") for i, p in enumerate(parts))
+    return re.compile(r"\b" + rx + r"\b")
+
+
+def held_out_places() -> dict[str, re.Pattern]:
+    return {h: phrase_pattern(h) for name in PLACE_POOLS for h in gen.POOLS[name].held_out}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("log", help="the output of `garden eval` (its FAIL lines)")
+    parser.add_argument("--cases", default=str(gen.DATA_DIR / "test.jsonl"))
+    args = parser.parse_args(argv)
+    try:
+        missed = set(re.findall(r"^FAIL (\S+) ", open(args.log, encoding="utf-8").read(), re.M))
+    except OSError as exc:
+        print(f"error: cannot read {args.log}: {exc}", file=sys.stderr)
+        return 2
+    patterns = held_out_places()
+    groups: dict[bool, list[tuple[dict, list[str]]]] = {True: [], False: []}
+    for case in load_cases(args.cases):
+        text = re.sub(r"[^a-z0-9 ,'-]", "", case["utterance"].lower())
+        found = [h for h, p in patterns.items() if p.search(text)]
+        groups[bool(found)].append((case, found))
+    for held, label in ((True, "with a held-out place phrasing"), (False, "without")):
+        cases = groups[held]
+        misses = [(c, f) for c, f in cases if c["id"] in missed]
+        right = len(cases) - len(misses)
+        print(f"{label}: {right} of {len(cases)} right ({right / max(1, len(cases)):.3f}), {len(misses)} misses")
+        for case, found in misses if held else []:
+            print(f"  {case['id']} [{case['category']}] {case['utterance']!r}: {', '.join(found)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
