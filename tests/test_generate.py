@@ -315,3 +315,23 @@ def test_a_case_board_is_checked_and_planted_before_the_history():
     assert "plot number" in check_case({**case, "board": {"10": "rose bloom"}})
     assert "no such plant" in check_case({**case, "board": {"1": "oak bloom"}})
     assert "no such plant" in check_case({**case, "board": {"1": "rose flowering"}})
+
+
+def test_held_out_misses_finds_held_out_place_phrasings_only(tmp_path, capsys):
+    from training import held_out_misses
+
+    patterns = held_out_misses.held_out_places()
+    found = lambda text: [h for h, p in patterns.items() if p.search(text)]  # noqa: E731
+    assert found("water every plot except the lowest row") == ["lowest"]
+    assert "every last {plot}" in found("give every last spot some water")
+    assert found("water every plot except the bottom row") == []
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "t1", "category": "x", "utterance": "water the lowest row", "calls": []}\n'
+                     '{"id": "t2", "category": "x", "utterance": "water the bottom row", "calls": []}\n')
+    log = tmp_path / "eval.log"
+    log.write_text("FAIL t1 [x] 'water the lowest row'\n")
+    assert held_out_misses.main([str(log), "--cases", str(cases)]) == 0
+    out = capsys.readouterr().out
+    assert "with a held-out place phrasing: 0 of 1 right (0.000), 1 misses" in out
+    assert "without: 1 of 1 right (1.000), 0 misses" in out
+    assert held_out_misses.main([str(tmp_path / "missing.log")]) == 2
