@@ -32,7 +32,7 @@ HELP = """Commands:
                         /call call:plant_seed{plots:[{col:1,row:1}],seed:<escape>rose<escape>}
                         (quotes work for strings too: seed:"rose")
   /help                 this help
-  /undo                 take back the last change (also Ctrl+Z in the window, or say "undo")
+  /undo                 take back the last change (also Ctrl+Z in the window, or say "undo that")
   /reset                start a fresh garden of the same size
   /save, /load          save to / load from your data folder
   /size R C             start a fresh R x C garden (2..6 each)"""
