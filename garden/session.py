@@ -245,10 +245,14 @@ class Session:
         if self.autosave:
             self._save_quietly(turn)
 
-    def _reset(self, turn: Turn, rest: str) -> None:
-        self._remember("/reset")
-        self.garden = Garden(rows=self.garden.rows, cols=self.garden.cols)
+    def _replace_garden(self, turn: Turn, garden: Garden) -> None:
+        """/reset, /size and /load: a new garden and no history, the old ones kept for /undo."""
+        self._remember(turn.input)
+        self.garden = garden
         self.history.clear()
+
+    def _reset(self, turn: Turn, rest: str) -> None:
+        self._replace_garden(turn, Garden(rows=self.garden.rows, cols=self.garden.cols))
         turn.reply = f"Fresh {self.garden.rows}x{self.garden.cols} garden."
 
     def _size(self, turn: Turn, rest: str) -> None:
@@ -262,9 +266,7 @@ class Session:
         if problem:
             turn.reply = problem
             return
-        self._remember(turn.input)
-        self.garden = Garden(rows=rows, cols=cols)
-        self.history.clear()
+        self._replace_garden(turn, Garden(rows=rows, cols=cols))
         turn.reply = f"Fresh {rows}x{cols} garden."
 
     def _save(self, turn: Turn, rest: str) -> None:
@@ -275,9 +277,7 @@ class Session:
 
     def _load(self, turn: Turn, rest: str) -> None:
         loaded = saving.load(self.save_path)
-        self._remember("/load")
-        self.garden = loaded.garden
-        self.history.clear()
+        self._replace_garden(turn, loaded.garden)
         turn.reply = loaded.note or "No save yet; this is a fresh garden."
 
     def _call(self, turn: Turn, rest: str) -> None:

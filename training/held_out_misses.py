@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 
 from garden.brain.cases import load_cases
 from training import generate as gen
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default=str(gen.DATA_DIR / "test.jsonl"))
     args = parser.parse_args(argv)
     try:
-        missed = set(re.findall(r"^FAIL (\S+) ", open(args.log, encoding="utf-8").read(), re.M))
+        missed = set(re.findall(r"^FAIL (\S+) ", Path(args.log).read_text(encoding="utf-8"), re.M))
     except OSError as exc:
         print(f"error: cannot read {args.log}: {exc}", file=sys.stderr)
         return 2
