@@ -307,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="last line: one JSON object with the scores")
     p.add_argument("--limit", type=int, default=None, help="only the first N cases")
     p.add_argument("--quiet", action="store_true", help="do not list failures")
+    p.add_argument("--outcomes", metavar="FILE",
+                   help="also write every case's outcome (JSONL: id, category, ok, utterance, expected, got, raw)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("train", help="train the garden adapter (see training/README)", add_help=False)

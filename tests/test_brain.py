@@ -1,5 +1,6 @@
 """The brain on real parts: the embedded base's tokenizer, a tiny random Gemma 3, the real model."""
 
+import json
 import re
 
 import pytest
@@ -183,7 +184,7 @@ def test_the_last_user_turn_starts_with_what_grows_where_grouped_by_stage_and_ki
         garden.place(4, 1, "daisy", "bloom")
 
 
-def test_eval_counts_what_the_answers_do_on_each_cases_board(capsys):
+def test_eval_counts_what_the_answers_do_on_each_cases_board(capsys, tmp_path):
     """A wrong answer to "harvest the blooms" that also cuts a sprout shows up as a destroyed plant."""
     from garden.brain.evaluate import evaluate, print_report
     from garden.session import Interpretation
@@ -204,6 +205,12 @@ def test_eval_counts_what_the_answers_do_on_each_cases_board(capsys):
     assert report["plot_outcomes"]["expected"] == {"harvest_plots: harvested": 1}
     print_report(report)
     assert "harvest_plots: destroyed 1 (0)" in capsys.readouterr().out
+    from garden.brain.evaluate import write_outcomes
+
+    write_outcomes(report, tmp_path / "outcomes.jsonl")  # `garden eval --outcomes`
+    (line,) = (tmp_path / "outcomes.jsonl").read_text().splitlines()
+    assert json.loads(line) | {"got": None} == {"id": "b1", "category": "board_state", "ok": False, "got": None,
+                                                "utterance": "harvest the blooms", "expected": case["calls"], "raw": ""}
 
 
 def test_a_refusal_is_found_false_only_when_the_garden_has_the_place_it_names():

@@ -90,6 +90,10 @@ def test_a_bad_grid_size_is_one_clear_sentence():
 def test_eval_with_a_missing_cases_file_is_a_clear_error(tmp_path):
     proc = garden("eval", "--cases", str(tmp_path / "nope.jsonl"))
     assert proc.returncode == 2 and "No cases file" in proc.stderr and "Traceback" not in proc.stderr
+    out = tmp_path / "no-such-folder" / "outcomes.jsonl"  # refused before the model loads
+    proc = garden("eval", "--outcomes", str(out), "--limit", "1")
+    assert proc.returncode == 2 and "cannot write" in proc.stderr and "Traceback" not in proc.stderr
+    assert "model:" not in proc.stderr
 
 
 def test_garden_train_passes_its_options_to_the_trainer():

@@ -334,4 +334,8 @@ def test_held_out_misses_finds_held_out_place_phrasings_only(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "with a held-out place phrasing: 0 of 1 right (0.000), 1 misses" in out
     assert "without: 1 of 1 right (1.000), 0 misses" in out
+    outcomes = tmp_path / "eval.jsonl"  # `garden eval --outcomes`: the same answer from the JSONL
+    outcomes.write_text('{"id": "t1", "ok": false}\n{"id": "t2", "ok": true}\n')
+    assert held_out_misses.main([str(outcomes), "--cases", str(cases)]) == 0
+    assert "with a held-out place phrasing: 0 of 1 right (0.000), 1 misses" in capsys.readouterr().out
     assert held_out_misses.main([str(tmp_path / "missing.log")]) == 2

@@ -2,7 +2,9 @@
 training ("the lowest row", "each diagonal", "the rim of the garden", "every last plot", ...)
 against the rest.
 
-    garden eval > eval.log && python -m training.held_out_misses eval.log
+    garden eval --outcomes eval.jsonl && python -m training.held_out_misses eval.jsonl
+
+(or the printed output of `garden eval`, whose FAIL lines name the misses).
 
 The test split was written by an earlier version of the generator, so which held-out phrasings a
 test case used is not recorded; this finds them in the text, from the `held_out` part of the
@@ -11,6 +13,7 @@ generator's place pools (a {slot} matches one word, {list} and {n} any run of wo
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -34,14 +37,21 @@ def held_out_places() -> dict[str, re.Pattern]:
     return {h: phrase_pattern(h) for name in PLACE_POOLS for h in gen.POOLS[name].held_out}
 
 
+def read_misses(text: str) -> set[str]:
+    """The ids of the missed cases, from `--outcomes` JSONL or from the FAIL lines of the printout."""
+    if text.lstrip().startswith("{"):
+        return {o["id"] for o in map(json.loads, filter(str.strip, text.splitlines())) if not o["ok"]}
+    return set(re.findall(r"^FAIL (\S+) ", text, re.M))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("log", help="the output of `garden eval` (its FAIL lines)")
+    parser.add_argument("log", help="`garden eval --outcomes` JSONL, or the printed output of `garden eval`")
     parser.add_argument("--cases", default=str(gen.DATA_DIR / "test.jsonl"))
     args = parser.parse_args(argv)
     try:
-        missed = set(re.findall(r"^FAIL (\S+) ", Path(args.log).read_text(encoding="utf-8"), re.M))
-    except OSError as exc:
+        missed = read_misses(Path(args.log).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         print(f"error: cannot read {args.log}: {exc}", file=sys.stderr)
         return 2
     patterns = held_out_places()

@@ -92,6 +92,14 @@ def print_report(report: dict, show_failures: bool = True) -> None:
         f"{k} {got.get(k, 0)} ({expected.get(k, 0)})" for k in sorted(set(got) | set(expected))))
 
 
+def write_outcomes(report: dict, path: str) -> None:
+    """One JSON line per case, for tools that ask which cases were missed (training/held_out_misses.py)."""
+    with open(path, "w", encoding="utf-8") as out:
+        for o in report["cases"]:
+            out.write(json.dumps({k: o[k] for k in ("id", "category", "ok", "utterance", "expected", "got", "raw")},
+                                 ensure_ascii=False) + "\n")
+
+
 def summary(report: dict) -> dict:
     return {k: report[k] for k in ("n", "exact_match", "by_category", "latency_ms", "plot_outcomes")}
 
@@ -106,11 +114,20 @@ def run_eval(args) -> int:
         return 2
     if args.limit:
         cases = cases[: args.limit]
+    outcomes_path = getattr(args, "outcomes", None)
+    if outcomes_path:  # find out now, not after minutes of model runs, that the file cannot be written
+        try:
+            open(outcomes_path, "a", encoding="utf-8").close()
+        except OSError as exc:
+            print(f"garden eval: cannot write {outcomes_path}: {exc}", file=sys.stderr)
+            return 2
     interpreter = load_interpreter(base=args.base, adapter=None if args.no_adapter else args.adapter, mode=args.mode,
                                    precision=args.precision, runtime=getattr(args, "runtime", "auto"))
     print(f"model: {interpreter.description}", file=sys.stderr)
     report = evaluate(interpreter, cases, progress=True)
     print_report(report, show_failures=not args.quiet)
+    if outcomes_path:
+        write_outcomes(report, outcomes_path)
     if args.json:
         print(json.dumps(summary(report)))
     return 0
