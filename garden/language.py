@@ -130,7 +130,7 @@ COLUMN_WORDS: tuple[str, ...] = ("column", "columns", "col", "cols")
 POSITIONS: tuple[str, ...] = (
     "top", "bottom", "middle", "centre", "center", "central", "left", "right", "left-hand", "right-hand",
     "leftmost", "rightmost", "uppermost", "lowest", "upper", "lower", "last", "topmost", "highest",
-    "bottommost", "final", "far", "corner", "corners", "diagonal",
+    "bottommost", "final", "far", "north", "south", "east", "west", "corner", "corners", "diagonal",
     "diagonals", "anti diagonal", "main diagonal", "side", "sides", "edge", "edges", "border", "rim", "ring",
     "outer", "outside", "inner", "inside", "interior", "perimeter", "part", "half", "end", "very", "dead")
 QUANTIFIERS: tuple[str, ...] = (

@@ -339,3 +339,34 @@ def test_held_out_misses_finds_held_out_place_phrasings_only(tmp_path, capsys):
     assert held_out_misses.main([str(outcomes), "--cases", str(cases)]) == 0
     assert "with a held-out place phrasing: 0 of 1 right (0.000), 1 misses" in capsys.readouterr().out
     assert held_out_misses.main([str(tmp_path / "missing.log")]) == 2
+
+
+def test_sides_corners_and_halves_are_also_named_with_upper_lower_and_compass_words():
+    """Found by playing: "water the lower right corner" watered the top right plot and "the north
+    side" the whole garden. The generator now says these places in those words too, each meaning
+    the same plots as its plain name."""
+    import random
+
+    g = gen.Grid(4, 4)
+    said: dict[str, set] = {}
+    rng = random.Random(3)
+    for _ in range(600):
+        say = gen.Say(rng, "train", spoken=False)
+        for make in (gen.corner, gen.side, gen.half, gen.corner_pair):
+            target = make(say, g)
+            np = target.says() if callable(target.says) else target.says
+            said.setdefault(np, set()).add(target.plots)
+    meaning = {np: plots.pop() for np, plots in said.items() if len(plots) == 1}
+    assert len(meaning) == len(said), "a phrase named two different sets of plots"
+    top, bottom = {(1, c) for c in range(1, 5)}, {(4, c) for c in range(1, 5)}
+    west = {(r, 1) for r in range(1, 5)}
+    assert set(meaning["the lower right corner"]) == {(4, 4)}
+    assert set(meaning["the north-west corner"]) == {(1, 1)}
+    assert set(meaning["the upper left"]) == {(1, 1)}
+    assert set(meaning["the north side"]) == top
+    assert set(meaning["the west edge"]) == west
+    assert set(meaning["the lower half"]) == {(r, c) for r in (3, 4) for c in range(1, 5)}
+    assert set(meaning["both south corners"]) == {(4, 1), (4, 4)}
+    assert bottom <= set(meaning["the south half"]) and not top & set(meaning["the south half"])
+    # never a mix of styles, and the held-out frames keep the plain words
+    assert not [np for np in meaning if re.search(r"\b(upper|lower)\b.*\b(east|west)\b|\b(north|south)\b.*\b(left|right)\b", np)]

@@ -147,11 +147,19 @@ COLUMN = pool("column", (
     "every {plot} in column {c}", "column number {c}", "all the {plots} in column {c}",
 ), ("the entire {co} column", "each {plot} in column {c}"))
 NAMED_LINE = pool("named line", ("the {pos} {line}",), ("the {line} at the {pos}", "the very {pos} {line}"))
-TOP = pool("top", ("top", "top", "upper", "topmost", "highest"), ("uppermost",))
-BOTTOM = pool("bottom", ("bottom", "bottom", "last", "bottommost", "final"), ("lowest",))
+TOP = pool("top", ("top", "top", "upper", "topmost", "highest", "north"), ("uppermost",))
+BOTTOM = pool("bottom", ("bottom", "bottom", "last", "bottommost", "final", "lower", "south"), ("lowest",))
 MIDDLE = pool("middle", ("middle", "middle", "centre", "center"), ("central",))
-LEFT = pool("left", ("left", "left", "left-hand", "first", "far left"), ("leftmost",))
-RIGHT = pool("right", ("right", "right", "right-hand", "last", "far right"), ("rightmost",))
+LEFT = pool("left", ("left", "left", "left-hand", "first", "far left", "west"), ("leftmost",))
+RIGHT = pool("right", ("right", "right", "right-hand", "last", "far right", "east"), ("rightmost",))
+# The same four directions where a side, a corner or a half is named ("the lower right corner", "the
+# north-west corner", "the upper half", "the west side"). Players say these; an adapter trained
+# only on top/bottom/left/right read "the lower right corner" as the top right one. Compass words
+# go with compass words ("the north east corner", not "the upper east corner").
+AROUND = {"plain": {"top": "top", "bottom": "bottom", "left": "left", "right": "right"},
+          "compass": {"top": "north", "bottom": "south", "left": "west", "right": "east"}}
+AROUND_STYLE = pool("around style", ("plain", "plain", "plain", "compass", "upper/lower"))
+UPPER_LOWER = {"top": "upper", "bottom": "lower", "left": "left-hand", "right": "right-hand"}
 LINES = pool("lines", ("{lines} {list}", "{lines} {list}", "the {olist} {lines}"), ("{lines} numbered {list}",))
 NAMED_PAIR = pool("named pair", ("the {p1} and {p2} {lines}", "both the {p1} and {p2} {lines}"),
                   ("the {p1} {line} and the {p2} one",))
@@ -535,18 +543,37 @@ def several_lines(say: Say, g: Grid) -> Target:
     return Target(np, g.plots(lambda r, c: pick_of(r, c) in chosen))
 
 
+def around(say: Say, *directions: str, adjective: bool = True) -> list[str]:
+    """Words for top/bottom/left/right, all in one style: plain, compass, or (where an adjective
+    fits: "the upper left corner", "the lower half", "the right-hand side") upper/lower. Only the
+    plain style goes with the held-out frames, whose words are checked against the plain ones."""
+    style = say.pick(AROUND_STYLE)
+    if style == "upper/lower" and not adjective:
+        style = "plain"
+    if style == "upper/lower":
+        # "the upper left corner": upper/lower for the vertical word, plain left/right beside it
+        return [UPPER_LOWER[d] if d in ("top", "bottom") or len(directions) == 1 else AROUND["plain"][d]
+                for d in directions]
+    return [AROUND[style][d] for d in directions]
+
+
 def side(say: Say, g: Grid) -> Target:
     pos = say.rng.choice(("left", "right", "top", "bottom"))
     plots = g.plots({"left": lambda r, c: c == 1, "right": lambda r, c: c == g.cols,
                      "top": lambda r, c: r == 1, "bottom": lambda r, c: r == g.rows}[pos])
-    return Target(lambda: say.fill(say.pick(SIDE), pos=pos), plots,
-                  where=lambda s: s.fill(s.pick(SIDE_WHERE), pos=pos))
+    (word,) = around(say, pos, adjective=False)  # "on the {pos}" takes a noun: "on the west", not "on the upper"
+    plain = AROUND["plain"][pos]
+    return Target(lambda: say.fill(say.pick(SIDE, keep=lambda t: word == plain or t in SIDE.seen), pos=word), plots,
+                  where=lambda s: s.fill(s.pick(SIDE_WHERE, keep=lambda t: word == plain or t in SIDE_WHERE.seen),
+                                         pos=word))
 
 
 def corner(say: Say, g: Grid) -> Target:
     v, h = say.rng.choice(("top", "bottom")), say.rng.choice(("left", "right"))
     spot = (1 if v == "top" else g.rows, 1 if h == "left" else g.cols)
-    return Target(say.fill(say.pick(CORNER), v=v, h=h), (spot,))
+    vw, hw = around(say, v, h)
+    plain = (vw, hw) == (v, h)
+    return Target(say.fill(say.pick(CORNER, keep=lambda t: plain or t in CORNER.seen), v=vw, h=hw), (spot,))
 
 
 def corners(say: Say, g: Grid) -> Target:
@@ -557,7 +584,9 @@ def corner_pair(say: Say, g: Grid) -> Target:
     where_ = say.rng.choice(("top", "bottom", "left", "right"))
     rows = {"top": (1,), "bottom": (g.rows,)}.get(where_, (1, g.rows))
     cols = {"left": (1,), "right": (g.cols,)}.get(where_, (1, g.cols))
-    return Target(say.fill(say.pick(CORNER_PAIR), side=where_), union(tuple((r, c) for r in rows for c in cols)))
+    (word,) = around(say, where_)
+    return Target(say.fill(say.pick(CORNER_PAIR, keep=lambda t: word == where_ or t in CORNER_PAIR.seen), side=word),
+                  union(tuple((r, c) for r in rows for c in cols)))
 
 
 def centre(say: Say, g: Grid) -> Target | None:
@@ -609,7 +638,8 @@ def half(say: Say, g: Grid) -> Target | None:
     pos = say.rng.choice(options)
     keep = {"top": lambda r, c: r <= g.rows // 2, "bottom": lambda r, c: r > g.rows // 2,
             "left": lambda r, c: c <= g.cols // 2, "right": lambda r, c: c > g.cols // 2}[pos]
-    return Target(say.fill(say.pick(HALF), pos=pos), g.plots(keep))
+    (word,) = around(say, pos)
+    return Target(say.fill(say.pick(HALF), pos=word), g.plots(keep))
 
 
 def everything(say: Say, g: Grid) -> Target:
