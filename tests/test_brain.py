@@ -186,7 +186,7 @@ def test_the_last_user_turn_starts_with_what_grows_where_grouped_by_stage_and_ki
 
 def test_eval_counts_what_the_answers_do_on_each_cases_board(capsys, tmp_path):
     """A wrong answer to "harvest the blooms" that also cuts a sprout shows up as a destroyed plant."""
-    from garden.brain.evaluate import evaluate, print_report
+    from garden.brain.evaluate import evaluate, print_report, write_outcomes
     from garden.session import Interpretation
 
     case = {"id": "b1", "category": "board_state", "board": {"1": "rose bloom", "2": "rose sprout"},
@@ -205,8 +205,6 @@ def test_eval_counts_what_the_answers_do_on_each_cases_board(capsys, tmp_path):
     assert report["plot_outcomes"]["expected"] == {"harvest_plots: harvested": 1}
     print_report(report)
     assert "harvest_plots: destroyed 1 (0)" in capsys.readouterr().out
-    from garden.brain.evaluate import write_outcomes
-
     write_outcomes(report, tmp_path / "outcomes.jsonl")  # `garden eval --outcomes`
     (line,) = (tmp_path / "outcomes.jsonl").read_text().splitlines()
     assert json.loads(line) | {"got": None} == {"id": "b1", "category": "board_state", "ok": False, "got": None,

@@ -156,8 +156,7 @@ RIGHT = pool("right", ("right", "right", "right-hand", "last", "far right", "eas
 # north-west corner", "the upper half", "the west side"). Players say these; an adapter trained
 # only on top/bottom/left/right read "the lower right corner" as the top right one. Compass words
 # go with compass words ("the north east corner", not "the upper east corner").
-AROUND = {"plain": {"top": "top", "bottom": "bottom", "left": "left", "right": "right"},
-          "compass": {"top": "north", "bottom": "south", "left": "west", "right": "east"}}
+COMPASS = {"top": "north", "bottom": "south", "left": "west", "right": "east"}
 AROUND_STYLE = pool("around style", ("plain", "plain", "plain", "compass", "upper/lower"))
 UPPER_LOWER = {"top": "upper", "bottom": "lower", "left": "left-hand", "right": "right-hand"}
 LINES = pool("lines", ("{lines} {list}", "{lines} {list}", "the {olist} {lines}"), ("{lines} numbered {list}",))
@@ -548,13 +547,18 @@ def around(say: Say, *directions: str, adjective: bool = True) -> list[str]:
     fits: "the upper left corner", "the lower half", "the right-hand side") upper/lower. Only the
     plain style goes with the held-out frames, whose words are checked against the plain ones."""
     style = say.pick(AROUND_STYLE)
-    if style == "upper/lower" and not adjective:
-        style = "plain"
-    if style == "upper/lower":
+    if style == "compass":
+        return [COMPASS[d] for d in directions]
+    if style == "upper/lower" and adjective:
         # "the upper left corner": upper/lower for the vertical word, plain left/right beside it
-        return [UPPER_LOWER[d] if d in ("top", "bottom") or len(directions) == 1 else AROUND["plain"][d]
-                for d in directions]
-    return [AROUND[style][d] for d in directions]
+        return [UPPER_LOWER[d] if d in ("top", "bottom") or len(directions) == 1 else d for d in directions]
+    return list(directions)
+
+
+def held_out_if(plain: bool, pool: Pool) -> Callable[[str], bool]:
+    """Say.pick's keep for a frame around direction words: the pool's held-out frames only with the
+    plain words, so a held-out frame is new in itself and not also for its words."""
+    return lambda frame: plain or frame in pool.seen
 
 
 def side(say: Say, g: Grid) -> Target:
@@ -562,18 +566,15 @@ def side(say: Say, g: Grid) -> Target:
     plots = g.plots({"left": lambda r, c: c == 1, "right": lambda r, c: c == g.cols,
                      "top": lambda r, c: r == 1, "bottom": lambda r, c: r == g.rows}[pos])
     (word,) = around(say, pos, adjective=False)  # "on the {pos}" takes a noun: "on the west", not "on the upper"
-    plain = AROUND["plain"][pos]
-    return Target(lambda: say.fill(say.pick(SIDE, keep=lambda t: word == plain or t in SIDE.seen), pos=word), plots,
-                  where=lambda s: s.fill(s.pick(SIDE_WHERE, keep=lambda t: word == plain or t in SIDE_WHERE.seen),
-                                         pos=word))
+    return Target(lambda: say.fill(say.pick(SIDE, keep=held_out_if(word == pos, SIDE)), pos=word), plots,
+                  where=lambda s: s.fill(s.pick(SIDE_WHERE, keep=held_out_if(word == pos, SIDE_WHERE)), pos=word))
 
 
 def corner(say: Say, g: Grid) -> Target:
     v, h = say.rng.choice(("top", "bottom")), say.rng.choice(("left", "right"))
     spot = (1 if v == "top" else g.rows, 1 if h == "left" else g.cols)
     vw, hw = around(say, v, h)
-    plain = (vw, hw) == (v, h)
-    return Target(say.fill(say.pick(CORNER, keep=lambda t: plain or t in CORNER.seen), v=vw, h=hw), (spot,))
+    return Target(say.fill(say.pick(CORNER, keep=held_out_if((vw, hw) == (v, h), CORNER)), v=vw, h=hw), (spot,))
 
 
 def corners(say: Say, g: Grid) -> Target:
@@ -585,7 +586,7 @@ def corner_pair(say: Say, g: Grid) -> Target:
     rows = {"top": (1,), "bottom": (g.rows,)}.get(where_, (1, g.rows))
     cols = {"left": (1,), "right": (g.cols,)}.get(where_, (1, g.cols))
     (word,) = around(say, where_)
-    return Target(say.fill(say.pick(CORNER_PAIR, keep=lambda t: word == where_ or t in CORNER_PAIR.seen), side=word),
+    return Target(say.fill(say.pick(CORNER_PAIR, keep=held_out_if(word == where_, CORNER_PAIR)), side=word),
                   union(tuple((r, c) for r in rows for c in cols)))
 
 
