@@ -2,6 +2,7 @@
 the PyTorch plain path. Model tests are slow and need llama-cpp-python (garden[llama])."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -180,3 +181,54 @@ def test_kept_developer_turns_leave_half_the_context_to_the_conversation():
     assert small.reuse(turns[-1] + conversation, keep=len(turns[-1])) == conversation
     assert small.run(conversation, logits_from=len(conversation) - 1)[0] is not None
     small.close()
+
+
+@pytest.mark.slow
+@needs_llama
+def test_a_forgotten_developer_turn_is_recomputed_exactly_as_the_first_time():
+    # Developer turns of different grid sizes begin with the same tokens. When one is forgotten
+    # and needed again, it must be computed as it was the first time (from position 0), not on
+    # top of the cells another turn left in sequence 0: on the real model that made 3x3 commands
+    # answer worse for the rest of a session (see keep_prefix).
+    small = llamacpp.LlamaRuntime(models.embedded_gguf(), None, n_ctx=256)
+    shared = list(range(4000, 4010))
+    a, b, c = (shared + list(range(5000 + 100 * g, 5050 + 100 * g)) for g in range(3))
+    assert small.reuse(a + [1], keep=len(a)) == [1]
+    first = small.run([1], logits_from=0)[0]
+    for turn in (b, c):
+        small.reuse(turn + [1], keep=len(turn))
+        small.run([1], logits_from=0)
+    assert tuple(a) not in small.prefixes  # forgotten to make room
+    assert small.reuse(a + [1], keep=len(a)) == [1]
+    again = small.run([1], logits_from=0)[0]
+    small.close()
+    np.testing.assert_array_equal(again, first)
+
+
+@pytest.mark.slow
+@needs_llama
+def test_the_developer_turn_in_use_is_the_last_one_forgotten():
+    small = llamacpp.LlamaRuntime(models.embedded_gguf(), None, n_ctx=256)
+    a, b, c = (list(range(5000 + 100 * g, 5060 + 100 * g)) for g in range(3))
+    for turn in (a, b, a, c):  # a is used again after b, so b is the one to go for c
+        small.reuse(turn + [1], keep=len(turn))
+        small.run([1], logits_from=0)
+    assert list(small.prefixes) == [tuple(a), tuple(c)]
+    small.close()
+
+
+@pytest.mark.slow
+@needs_llama
+def test_only_the_most_recently_used_saved_developer_turns_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(llamacpp, "MAX_STATE_FILES", 2)
+    a, b, c = (list(range(5000 + 100 * g, 5040 + 100 * g)) for g in range(3))
+    first = llamacpp.LlamaRuntime(models.embedded_gguf(), None, state_dir=tmp_path)
+    for turn in (a, b):
+        first.reuse(turn + [1], keep=len(turn))
+    first.close()
+    os.utime(first._state_file(tuple(a)), (1, 1))  # as if a was last used long ago
+    second = llamacpp.LlamaRuntime(models.embedded_gguf(), None, state_dir=tmp_path)
+    assert second._load_state(tuple(b))  # b used again
+    second.reuse(c + [1], keep=len(c))  # c saved: a goes
+    second.close()
+    assert sorted(tmp_path.glob("prefix-*.state")) == sorted([second._state_file(tuple(b)), second._state_file(tuple(c))])

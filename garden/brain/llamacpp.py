@@ -37,6 +37,9 @@ _TENSOR_NAMES = {
 }
 N_BATCH = 512
 MAX_PREFIXES = 6  # developer turns kept, one per grid size in use (sequences 1..6)
+# Saved developer turns kept in the state folder (about 10 MB each; every adapter and grid size
+# leaves one, and each retrained adapter is a new one): the most recently used.
+MAX_STATE_FILES = 24
 
 
 class LlamaUnavailable(Exception):
@@ -155,8 +158,9 @@ class LlamaRuntime:
         self.memory = lc.llama_get_memory(self.ctx)
         self.batch = lc.llama_batch_init(N_BATCH, 0, 1)
         self.state_dir = Path(state_dir) if state_dir else None
-        # Saved states are valid for this model, adapter and llama.cpp version only.
-        self._state_tag = f"{Path(model_path).name}|{Path(lora_path).name if lora_path else '-'}|{lc.__version__}"
+        # Saved states are valid for this model, adapter and llama.cpp version only. "from-0": states
+        # saved before keep_prefix computed every prefix from position 0 may not be (see there).
+        self._state_tag = f"{Path(model_path).name}|{Path(lora_path).name if lora_path else '-'}|{lc.__version__}|from-0"
         self.tokens: list[int] = []  # what sequence 0 holds, in order
         self.prefixes: dict[tuple[int, ...], int] = {}  # kept prefix -> its sequence id (oldest first)
 
@@ -172,12 +176,18 @@ class LlamaRuntime:
         """Make sequence 0 start with this prefix, kept in a sequence of its own: loaded from the
         state folder, or computed (and saved) the first time."""
         key = tuple(prefix)
-        if key not in self.prefixes:
+        if key in self.prefixes:
+            self.prefixes[key] = self.prefixes.pop(key)  # most recently used last: _make_room forgets the first
+        else:
             self._make_room(len(key))
             if not self._load_state(key):
-                pending = self._reuse(list(key), all_cached=True)
-                if pending:
-                    self.run(pending, logits_from=len(pending))
+                # Always from position 0, never on top of what sequence 0 shares with it (the first
+                # tokens of another grid's developer turn): a 3x3 turn recomputed that way after
+                # other sizes had pushed it out answered worse for the rest of the session (400
+                # test-style commands with no saved states: 317 right; from 0: 354; with the saved
+                # states: 357). Recomputing the ~10 shared tokens costs nothing to speak of.
+                self.truncate(0)
+                self.run(list(key), logits_from=len(key))
                 self._keep(key)
                 self._save_state(key)
         if _shared(self.tokens, prefix) < len(prefix):
@@ -185,9 +195,8 @@ class LlamaRuntime:
             self.lc.llama_memory_seq_cp(self.memory, self.prefixes[key], 0, -1, -1)
             self.tokens = list(key)
 
-    def _reuse(self, prompt: list[int], all_cached: bool = False) -> list[int]:
-        shared = _shared(self.tokens, prompt)
-        shared = shared if all_cached else min(shared, len(prompt) - 1)
+    def _reuse(self, prompt: list[int]) -> list[int]:
+        shared = min(_shared(self.tokens, prompt), len(prompt) - 1)
         self.truncate(shared)
         return list(prompt[shared:])
 
@@ -229,6 +238,16 @@ class LlamaRuntime:
                 tmp.unlink(missing_ok=True)
         except OSError:
             pass
+        self._prune_states()
+
+    def _prune_states(self) -> None:
+        """Delete all but the MAX_STATE_FILES most recently used saved states (best effort)."""
+        try:
+            saved = sorted(self.state_dir.glob("prefix-*.state"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in saved[MAX_STATE_FILES:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # another process pruning at the same time, or a read-only folder
 
     def _load_state(self, key: tuple[int, ...]) -> bool:
         """Load a saved prefix into a free sequence; False when there is none or it does not fit."""
@@ -244,6 +263,10 @@ class LlamaRuntime:
             self.lc.llama_memory_seq_rm(self.memory, free, -1, -1)
             return False
         self.prefixes[key] = free
+        try:
+            os.utime(path)  # used: the last to be pruned
+        except OSError:
+            pass
         return True
 
     def truncate(self, keep: int) -> None:
