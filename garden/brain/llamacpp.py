@@ -162,7 +162,7 @@ class LlamaRuntime:
         # saved before keep_prefix computed every prefix from position 0 may not be (see there).
         self._state_tag = f"{Path(model_path).name}|{Path(lora_path).name if lora_path else '-'}|{lc.__version__}|from-0"
         self.tokens: list[int] = []  # what sequence 0 holds, in order
-        self.prefixes: dict[tuple[int, ...], int] = {}  # kept prefix -> its sequence id (oldest first)
+        self.prefixes: dict[tuple[int, ...], int] = {}  # kept prefix -> its sequence id (least recently used first)
 
     def reuse(self, prompt: list[int], keep: int = 0) -> list[int]:
         """Make sequence 0 hold the longest cached prefix of this prompt and return the tokens
@@ -201,13 +201,13 @@ class LlamaRuntime:
         return list(prompt[shared:])
 
     def _make_room(self, size: int) -> None:
-        """Forget the oldest kept grid sizes until there is a free sequence and the kept prefixes,
+        """Forget the least recently used grid sizes until there is a free sequence and the kept prefixes,
         with this new one of `size` tokens, fill at most half the cell pool: the other half is
         for the conversation itself (a 6x6 whole-garden answer with its history needs ~2,000)."""
         while self.prefixes and (len(self.prefixes) >= MAX_PREFIXES
                                  or sum(map(len, self.prefixes)) + size > self.n_ctx // 2):
-            oldest = next(iter(self.prefixes))
-            self.lc.llama_memory_seq_rm(self.memory, self.prefixes.pop(oldest), -1, -1)
+            unused = next(iter(self.prefixes))
+            self.lc.llama_memory_seq_rm(self.memory, self.prefixes.pop(unused), -1, -1)
 
     def _free_sequence(self) -> int:
         return min(set(range(1, MAX_PREFIXES + 1)) - set(self.prefixes.values()))
