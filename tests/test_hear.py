@@ -1,5 +1,6 @@
 """training.hear: train-split commands as PocketSphinx hears espeak-ng speak them."""
 
+import os
 import re
 import shutil
 
@@ -59,3 +60,17 @@ def test_the_command_line_speaks_hears_and_writes_loadable_cases(tmp_path, capsy
     spoken = int(re.match(r"(\d+) commands spoken", summary).group(1))
     counts = [int(n) for n in re.findall(r" (\d+)(?=,| ->)", summary.split(": ", 1)[1])]
     assert 0 < spoken <= 12 and sum(counts) == spoken and len(cases) in counts
+
+
+@pytest.mark.slow
+def test_speech_that_cannot_be_made_is_one_clear_error(tmp_path, capsys, monkeypatch):
+    fake = tmp_path / "bin" / "espeak-ng"  # an espeak-ng that fails, found first by the worker processes too
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'no audio device' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "heard.jsonl"
+    assert hear.main(["--cases", "3", "--seed", "3", "--workers", "1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "error: espeak-ng failed: no audio device" in err and "Traceback" not in err
+    assert not out.exists()

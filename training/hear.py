@@ -116,6 +116,24 @@ def _hear(job: tuple[int, str, str, int, int]) -> tuple[int, str, str]:
     return i, f"{voice} {speed} wpm pitch {pitch}", _recogniser.finish()
 
 
+def file_hearing(i: int, case: dict, voice: str, heard: str, kept: list[dict], counts: Counter, test: set[str],
+                 held_out: dict) -> None:
+    """Count the hearing of cases[i], and keep it as a training case if it passes."""
+    said = unmishear(spoken_form(case["utterance"]))
+    if heard == said:
+        counts["heard as said"] += 1
+    elif not heard:
+        counts["heard nothing"] += 1
+    elif not meaning_kept(said, heard):
+        counts["a key word lost or changed (left out)"] += 1
+    elif heard in test or leaks(heard, held_out):
+        counts["a test command or held-out phrasing (left out)"] += 1
+    else:
+        counts["heard differently (kept)"] += 1
+        kept.append({**{k: v for k, v in case.items() if k != "id"}, "id": f"heard-{i:05d}",
+                     "utterance": heard, "said": said, "voice": voice})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.hear", description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=3600, help="train-split commands to speak")
@@ -142,23 +160,18 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append((i, reference, rng.choice(VOICES), rng.choice(SPEEDS), rng.choice((40, 50, 60))))
 
     from tqdm import tqdm
+
+    from garden.speech.audio import AudioError
+    from garden.speech.recognisers import RecogniserError
     heard_cases, counts, t0 = [], Counter(), time.time()
-    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-        for i, voice, heard in tqdm(pool.imap_unordered(_hear, jobs, chunksize=4), total=len(jobs),
-                                    desc="speaking and hearing", unit="cmd"):
-            case, said = cases[i], unmishear(spoken_form(cases[i]["utterance"]))
-            if heard == said:
-                counts["heard as said"] += 1
-            elif not heard:
-                counts["heard nothing"] += 1
-            elif not meaning_kept(said, heard):
-                counts["a key word lost or changed (left out)"] += 1
-            elif heard in test or leaks(heard, held_out):
-                counts["a test command or held-out phrasing (left out)"] += 1
-            else:
-                counts["heard differently (kept)"] += 1
-                heard_cases.append({**{k: v for k, v in case.items() if k != "id"}, "id": f"heard-{i:05d}",
-                                    "utterance": heard, "said": said, "voice": voice})
+    try:
+        with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+            for i, voice, heard in tqdm(pool.imap_unordered(_hear, jobs, chunksize=4), total=len(jobs),
+                                        desc="speaking and hearing", unit="cmd"):
+                file_hearing(i, cases[i], voice, heard, heard_cases, counts, test, held_out)
+    except (AudioError, RecogniserError) as exc:  # espeak-ng or PocketSphinx failed in a worker
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     heard_cases.sort(key=lambda c: c["id"])
     header = (f"# Train-split commands (training.generate seed {args.seed}) spoken by espeak-ng and written down by\n"
               f"# PocketSphinx, where it heard something else: `python -m training.hear --cases {args.cases} "
