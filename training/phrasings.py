@@ -8,11 +8,11 @@ training.hear` drops a recogniser's hearing that happens to say one.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from garden import language, tools
 from training import generate as gen
-
 
 
 def flat(text: str) -> str:
@@ -70,6 +70,7 @@ def pattern(phrasing: str) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9'])" + body + r"(?![a-z0-9'])")
 
 
+@functools.cache  # compiling them all takes a while, and leaks() is called a text at a time
 def held_out_patterns() -> dict[str, re.Pattern]:
     found = {}
     for name, pool in gen.POOLS.items():
