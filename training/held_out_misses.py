@@ -8,7 +8,7 @@ against the rest.
 
 The test split was written by an earlier version of the generator, so which held-out phrasings a
 test case used is not recorded; this finds them in the text, from the `held_out` part of the
-generator's place pools (a {slot} matches one word, {list} and {n} any run of words)."""
+generator's place pools, matched as the leak checks match them (training/phrasings.py)."""
 
 from __future__ import annotations
 
@@ -20,21 +20,16 @@ from pathlib import Path
 
 from garden.brain.cases import load_cases
 from training import generate as gen
+from training.phrasings import pattern, says
 
 PLACE_POOLS = ("top", "bottom", "middle", "left", "right", "lines", "named pair", "named line", "row", "column",
                "side", "side where", "corner", "corners", "corner pair", "centre", "edge middle", "main diagonal",
                "anti diagonal", "both diagonals", "border", "inside", "everything", "everywhere")
-SLOTS = {"lines": "(?:rows|columns|roes)", "line": "(?:row|column|roe|one)", "list": "[a-z0-9 ,]+?", "n": "[a-z0-9]+"}
-
-
-def phrase_pattern(phrase: str) -> re.Pattern:
-    parts = re.split(r"\{(\w+)\}", phrase.lower())
-    rx = "".join(re.escape(p) if i % 2 == 0 else SLOTS.get(p, "[a-z0-9-]+") for i, p in enumerate(parts))
-    return re.compile(r"\b" + rx + r"\b")
 
 
 def held_out_places() -> dict[str, re.Pattern]:
-    return {h: phrase_pattern(h) for name in PLACE_POOLS for h in gen.POOLS[name].held_out}
+    """The held-out place phrasings as the leak checks read them (training.phrasings.pattern)."""
+    return {h: pattern(h) for name in PLACE_POOLS for h in gen.POOLS[name].held_out}
 
 
 def read_misses(text: str) -> set[str]:
@@ -57,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     patterns = held_out_places()
     groups: dict[bool, list[tuple[dict, list[str]]]] = {True: [], False: []}
     for case in load_cases(args.cases):
-        text = re.sub(r"[^a-z0-9 ,'-]", "", case["utterance"].lower())
-        found = [h for h, p in patterns.items() if p.search(text)]
+        found = [h for h, p in patterns.items() if says(p, case["utterance"])]
         groups[bool(found)].append((case, found))
     for held, label in ((True, "with a held-out place phrasing"), (False, "without")):
         cases = groups[held]
