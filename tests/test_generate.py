@@ -20,7 +20,6 @@ def splits():
 
 def all_cases(splits):
     return [c for cases in splits.values() for c in cases]
-from training.phrasings import flat, held_out_patterns, leaks, normal, says, utterances
 
 
 def test_every_generated_case_is_a_valid_eval_case_with_valid_calls(splits):
