@@ -494,6 +494,8 @@ ALTERNATE_PRONUNCIATIONS = {
     "tulip": ("T UW L IH P", "T Y UW L IH P"),
     "tulips": ("T UW L IH P S", "T Y UW L IH P S"),
     "first": ("TH ER S T",),
+    "except": ("EH K S EH P T",),
+    "excluding": ("EH K S K L UW D IH NG",),
 }
 
 
