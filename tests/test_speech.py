@@ -218,19 +218,6 @@ def test_pocketsphinx_tells_first_from_third_in_espeaks_default_voice(sphinx, sa
 
 
 @needs_espeak
-@pytest.mark.parametrize("said", ["ok hydrate every single square excluding plots five six and nine",
-                                  "ok let's have daisies in every square excluding the corner beds",
-                                  "ok get some rose seeds going in all the squares excluding column three row three",
-                                  "harvest all the flowers in every last cell except the very left column"])
-def test_pocketsphinx_hears_no_eight_before_except_in_espeaks_klatt_voice(sphinx, said):
-    # espeak-ng says "ex" as EH K S; with only the dictionary's IH K S the Klatt voice's "except" and
-    # "excluding" came with an "eight" in front (9 of the 53 misheard commands of a 300-command dev
-    # split), which the model reads as a plot (vocab.ALTERNATE_PRONUNCIATIONS)
-    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
-    assert "eight" not in sphinx.transcribe(pcm).split()
-
-
-@needs_espeak
 def test_pocketsphinx_hears_most_plain_commands_exactly(sphinx):
     heard = {said: sphinx.transcribe(audio.silence(0.3) + audio.espeak(said) + audio.silence(0.3)) for said in PLAIN}
     wrong = {said: text for said, text in heard.items() if text != said}
@@ -951,3 +938,25 @@ def test_bench_voice_tries_other_pocketsphinx_settings_and_refuses_bad_ones(caps
     assert run("lw")[0] == 2
     code, shown = run("no_such_setting=1")
     assert code == 2 and "pocketsphinx skipped" in shown.err and "Traceback" not in shown.err
+
+
+@pytest.fixture(scope="module")
+def klatt_sphinx():
+    # its own recogniser, keeping nothing: its microphone estimate learns the Klatt voice. Last in
+    # this file: PocketSphinx keeps some state per process (likely its dither noise generator), and
+    # with these run first the tests above heard the default voice differently, even though these
+    # use a recogniser of their own ("now water them" -> "well water them")
+    return PocketSphinxRecogniser(remember=False)
+
+
+@needs_espeak
+@pytest.mark.parametrize("said", ["ok hydrate every single square excluding plots five six and nine",
+                                  "ok let's have daisies in every square excluding the corner beds",
+                                  "ok get some rose seeds going in all the squares excluding column three row three",
+                                  "harvest all the flowers in every last cell except the very left column"])
+def test_pocketsphinx_hears_no_eight_before_except_in_espeaks_klatt_voice(klatt_sphinx, said):
+    # espeak-ng says "ex" as EH K S; with only the dictionary's IH K S the Klatt voice's "except" and
+    # "excluding" came with an "eight" in front (9 of the 53 misheard commands of a 300-command dev
+    # split), which the model reads as a plot (vocab.ALTERNATE_PRONUNCIATIONS)
+    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    assert "eight" not in klatt_sphinx.transcribe(pcm).split()
