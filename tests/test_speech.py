@@ -940,15 +940,9 @@ def test_bench_voice_tries_other_pocketsphinx_settings_and_refuses_bad_ones(caps
     assert code == 2 and "pocketsphinx skipped" in shown.err and "Traceback" not in shown.err
 
 
-@pytest.fixture(scope="module")
-def klatt_sphinx():
-    # its own recogniser, keeping nothing: its microphone estimate learns the Klatt voice. Last in
-    # this file: PocketSphinx keeps some state per process (likely its dither noise generator), and
-    # with these run first the tests above heard the default voice differently, even though these
-    # use a recogniser of their own ("now water them" -> "well water them")
-    return PocketSphinxRecogniser(remember=False)
-
-
+# Last in this file: PocketSphinx keeps some state per process (likely its dither noise generator),
+# and with these run before test_pocketsphinx_hears_most_plain_commands_exactly that test heard the
+# default voice differently ("now water them" -> "well water them"), though `sphinx` is another recogniser.
 @needs_espeak
 @pytest.mark.parametrize("said", ["ok hydrate every single square excluding plots five six and nine",
                                   "ok let's have daisies in every square excluding the corner beds",

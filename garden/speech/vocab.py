@@ -490,6 +490,10 @@ EXTRA_PRONUNCIATIONS = {
 # tried; the garden language has "third" (TH ER D) right next to it, so without this variant the
 # default voice's "the first plot" was written "the third plot" (9 of 11 times on the dev split).
 # "third" said is still heard as "third" (tests/test_speech.py).
+#
+# "except" and "excluding" with "EH K S": the dictionary has only "IH K S" (though "excepting" is
+# "EH K S ..."); espeak-ng, like many speakers, says "Eks", and its Klatt voice was heard as "eight
+# except" / "eight excluding", an "eight" the model reads as a plot.
 ALTERNATE_PRONUNCIATIONS = {
     "tulip": ("T UW L IH P", "T Y UW L IH P"),
     "tulips": ("T UW L IH P S", "T Y UW L IH P S"),
