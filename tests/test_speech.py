@@ -20,11 +20,13 @@ import pytest
 
 from garden import language
 from garden.engine import Garden
-from garden.session import Interpretation, Session
+from garden.session import Session
 from garden.speech import audio, capture, fetch, vocab
 from garden.speech.game import EndOfSpeech, VoiceGame
 from garden.speech.recognisers import (PocketSphinxRecogniser, RecogniserError, clean_transcript, find_vosk_model,
                                        open_recogniser)
+
+from tests.doubles import RecordingInterpreter
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -629,20 +631,6 @@ def test_hands_free_listening_acts_at_the_end_of_speech(sphinx):
 
 
 # --- the text reaches the brain as heard -----------------------------------------------------
-
-class RecordingInterpreter:
-    description = "recorder"
-
-    def __init__(self):
-        self.heard = []
-
-    def interpret(self, utterance, garden, history):
-        self.heard.append(utterance)
-        if utterance == "plant sunflowers in the top row":
-            plots = [{"row": 1, "col": c} for c in range(1, garden.cols + 1)]
-            return Interpretation([{"name": "plant_seed", "arguments": {"seed": "sunflower", "plots": plots}}])
-        return Interpretation([], text="ok")
-
 
 def test_voice_text_reaches_the_brain_unchanged_with_number_words_homophones_and_fillers():
     brain = RecordingInterpreter()

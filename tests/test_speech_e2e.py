@@ -27,8 +27,10 @@ import pytest
 from garden.brain.cases import calls_match
 from garden.brain.models import DEFAULT_ADAPTER
 from garden.engine import Garden
-from garden.session import Interpretation, Session
+from garden.session import Session
 from garden.speech import audio
+
+from tests.doubles import RecordingInterpreter
 
 pytestmark = [pytest.mark.slow]
 
@@ -205,17 +207,6 @@ def play_by_voice(pulse, interpreter_loader, said: str):
         raise problems[0]
     assert code == 0
     return session, game
-
-
-class RecordingInterpreter:
-    description = "recorder"
-
-    def __init__(self):
-        self.heard = []
-
-    def interpret(self, utterance, garden, history):
-        self.heard.append(utterance)
-        return Interpretation([], text="heard you")
 
 
 @needs_audio_server
