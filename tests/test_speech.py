@@ -80,6 +80,14 @@ def test_the_grammar_uses_only_recogniser_words():
     assert vocab.grammar_words() <= set(vocab.recogniser_words()), vocab.grammar_words() - set(vocab.recogniser_words())
 
 
+def test_the_language_model_also_says_save_for_wherever_it_says_except():
+    said = vocab.said_also(["water everything except row one", "harvest all except for plot two",
+                            "plant roses except in the corners except plot five", "plant roses"])
+    assert said == ["water everything save for row one",
+                    "plant roses save for in the corners save for plot five"]
+    assert set(" ".join(said).split()) <= set(vocab.recogniser_words())
+
+
 def test_sampled_sentences_are_lowercase_vocabulary_and_deterministic():
     sentences = vocab.sample_sentences(300, seed=3)
     assert sentences == vocab.sample_sentences(300, seed=3)
@@ -942,3 +950,16 @@ def test_pocketsphinx_hears_no_eight_before_except_in_espeaks_klatt_voice(klatt_
     # split), which the model reads as a plot (vocab.ALTERNATE_PRONUNCIATIONS)
     pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
     assert "eight" not in klatt_sphinx.transcribe(pcm).split()
+
+
+# After the test above, for the same reason: it shares klatt_sphinx, whose microphone estimate
+# moves with every sentence it hears.
+@needs_espeak
+@pytest.mark.parametrize("said", ["let's have daisies in all the squares save for the diagonal going down from the top left",
+                                  "take the flowers from the whole garden save for plot one"])
+def test_pocketsphinx_hears_save_for_not_same_for_in_espeaks_klatt_voice(klatt_sphinx, said):
+    # "same for" is a follow-up ("same for the bottom row"); before the language model also said its
+    # "except" sentences with "save for" (vocab.SAID_ALSO) the Klatt voice's "save for" was heard as
+    # "same for" in both of these (dev split sentences, seed 777)
+    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    assert "save for" in klatt_sphinx.transcribe(pcm)

@@ -220,13 +220,14 @@ BUILD_NOTE = "building the garden's speech model (the first time only, about 15 
 
 def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
-    the training generator's sentences. Built once (15-19 s on a 2-core AMD EPYC; announce(BUILD_NOTE)
+    the training generator's sentences, and those again in the other words players use for some
+    (vocab.said_also). Built once (15-19 s on a 2-core AMD EPYC; announce(BUILD_NOTE)
     first, so the player knows why the wait) and kept in the data folder under a name that
     changes with the grammar, the vocabulary, the misheard forms it writes back and the generator."""
     from garden.engine.save import data_dir
 
     recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
-                         vocab.GENERATED_CASES, vocab.generator_fingerprint()])
+                         vocab.GENERATED_CASES, vocab.generator_fingerprint(), vocab.SAID_ALSO])
     key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
     path = data_dir() / "speech" / f"garden-{key}.arpa"
     with _arpa_lock:
@@ -234,7 +235,8 @@ def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
             if key not in _arpa_texts:
                 if announce:
                     announce(BUILD_NOTE)
-                _arpa_texts[key] = vocab.arpa_model(vocab.sample_sentences(LM_SENTENCES) + vocab.generator_sentences())
+                sentences = vocab.sample_sentences(LM_SENTENCES) + vocab.generator_sentences()
+                _arpa_texts[key] = vocab.arpa_model(sentences + vocab.said_also(sentences))
             text = _arpa_texts[key]
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
