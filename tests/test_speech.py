@@ -963,3 +963,22 @@ def test_pocketsphinx_hears_save_for_not_same_for_in_espeaks_klatt_voice(klatt_s
     # "same for" in both of these (dev split sentences, seed 777)
     pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
     assert "save for" in klatt_sphinx.transcribe(pcm)
+
+
+# After the tests above, for the same reason.
+@needs_espeak
+@pytest.mark.parametrize("said", ["the third plot should get a single rose if you can",
+                                  "kindly sprinkle the leftmost column",
+                                  "i'd like a sunflower in the plot numbered one please",
+                                  "go ahead and wet plot seven and plot eight",
+                                  "let's have some tulips down the last column if you can",
+                                  "plant a single tulip in plot one and then give it a drink",
+                                  "harvest the plot in column two of row one please",
+                                  "get some grass going in plot two as well as plot nine"])
+def test_pocketsphinx_hears_no_plural_s_the_klatt_voice_did_not_say(klatt_sphinx, said):
+    # The Klatt voice's release of a final t, n or m was heard as an s: "plots", "columns", "ones"
+    # (six of these eight dev-split sentences, run after the tests above, before
+    # vocab.ALTERNATE_PRONUNCIATIONS said "plot", "column" and "one" with an s too and left the
+    # choice to the language model)
+    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    assert klatt_sphinx.transcribe(pcm) == said
