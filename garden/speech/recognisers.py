@@ -223,7 +223,8 @@ def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     the training generator's sentences, and those again in the other words players use for some
     (vocab.said_also). Built once (15-19 s on a 2-core AMD EPYC; announce(BUILD_NOTE)
     first, so the player knows why the wait) and kept in the data folder under a name that
-    changes with the grammar, the vocabulary, the misheard forms it writes back and the generator."""
+    changes with the grammar, the vocabulary, the misheard forms it writes back, the generator and
+    vocab.SAID_ALSO."""
     from garden.engine.save import data_dir
 
     recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,

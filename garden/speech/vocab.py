@@ -314,9 +314,8 @@ def said_also(sentences: Iterable[str]) -> list[str]:
         words = sentence.split()
         for word, others in SAID_ALSO.items():
             at = [i for i, w in enumerate(words) if w == word and (i + 1 == len(words) or words[i + 1] != "for")]
-            for other in others:
-                if at:
-                    out.append(" ".join(other if i in at else w for i, w in enumerate(words)))
+            if at:
+                out += [" ".join(other if i in at else w for i, w in enumerate(words)) for other in others]
     return out
 
 
