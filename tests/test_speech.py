@@ -181,7 +181,7 @@ def test_every_recogniser_word_has_a_pocketsphinx_pronunciation(sphinx):
 @needs_espeak
 @pytest.mark.parametrize("said", SPOKEN)
 def test_pocketsphinx_with_the_garden_language_hears_espeak_commands_exactly(sphinx, said):
-    pcm = audio.silence(0.3) + audio.espeak(said) + audio.silence(0.3)
+    pcm = audio.espeak_command(said)
     assert sphinx.transcribe(pcm) == said
 
 
@@ -203,7 +203,7 @@ def klatt_sphinx():
 @needs_espeak
 @pytest.mark.parametrize("said", NUMBERED)
 def test_pocketsphinx_hears_plot_numbers_in_a_voice_like_a_persons(klatt_sphinx, said):
-    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    pcm = audio.espeak_command(said, voice="en-us+klatt")
     # "plot"/"plots" are both words the model was trained to read
     assert klatt_sphinx.transcribe(pcm).replace("plots", "plot") == said
 
@@ -213,7 +213,7 @@ def test_pocketsphinx_hears_plot_numbers_in_a_voice_like_a_persons(klatt_sphinx,
 def test_pocketsphinx_hears_tulips_said_the_british_way(klatt_sphinx, said):
     # espeak-ng says "tj'u:lIps"; with only the CMU dictionary's "T UW L AH P S" this was heard
     # as "harvest that do it" and "... with a few few lettuce"
-    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    pcm = audio.espeak_command(said, voice="en-us+klatt")
     assert klatt_sphinx.transcribe(pcm) == said
 
 
@@ -223,13 +223,13 @@ def test_pocketsphinx_hears_tulips_said_the_british_way(klatt_sphinx, said):
 def test_pocketsphinx_tells_first_from_third_in_espeaks_default_voice(sphinx, said):
     # espeak-ng's f is heard as th; with only "F ER S T" for "first" the first two were heard with
     # "third", and the last as "pick the third and third plots" (vocab.ALTERNATE_PRONUNCIATIONS)
-    pcm = audio.silence(0.3) + audio.espeak(said) + audio.silence(0.3)
+    pcm = audio.espeak_command(said)
     assert sphinx.transcribe(pcm) == said
 
 
 @needs_espeak
 def test_pocketsphinx_hears_most_plain_commands_exactly(sphinx):
-    heard = {said: sphinx.transcribe(audio.silence(0.3) + audio.espeak(said) + audio.silence(0.3)) for said in PLAIN}
+    heard = {said: sphinx.transcribe(audio.espeak_command(said)) for said in PLAIN}
     wrong = {said: text for said, text in heard.items() if text != said}
     assert len(wrong) <= 2, wrong
 
@@ -948,7 +948,7 @@ def test_pocketsphinx_hears_no_eight_before_except_in_espeaks_klatt_voice(klatt_
     # espeak-ng says "ex" as EH K S; with only the dictionary's IH K S the Klatt voice's "except" and
     # "excluding" came with an "eight" in front (9 of the 53 misheard commands of a 300-command dev
     # split), which the model reads as a plot (vocab.ALTERNATE_PRONUNCIATIONS)
-    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    pcm = audio.espeak_command(said, voice="en-us+klatt")
     assert "eight" not in klatt_sphinx.transcribe(pcm).split()
 
 
@@ -961,7 +961,7 @@ def test_pocketsphinx_hears_save_for_not_same_for_in_espeaks_klatt_voice(klatt_s
     # "same for" is a follow-up ("same for the bottom row"); before the language model also said its
     # "except" sentences with "save for" (vocab.SAID_ALSO) the Klatt voice's "save for" was heard as
     # "same for" in both of these (dev split sentences, seed 777)
-    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    pcm = audio.espeak_command(said, voice="en-us+klatt")
     assert "save for" in klatt_sphinx.transcribe(pcm)
 
 
@@ -980,5 +980,5 @@ def test_pocketsphinx_hears_no_plural_s_the_klatt_voice_did_not_say(klatt_sphinx
     # (six of these eight dev-split sentences, run after the tests above, before
     # vocab.ALTERNATE_PRONUNCIATIONS said "plot", "column" and "one" with an s too and left the
     # choice to the language model)
-    pcm = audio.silence(0.3) + audio.espeak(said, voice="en-us+klatt") + audio.silence(0.3)
+    pcm = audio.espeak_command(said, voice="en-us+klatt")
     assert klatt_sphinx.transcribe(pcm) == said

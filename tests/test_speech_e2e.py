@@ -194,7 +194,7 @@ def play_by_voice(pulse, interpreter_loader, said: str):
     session.listeners.append(session.turns_seen.append)
     game = VoiceGame(session, engine="pocketsphinx", input_device="pulse").start()
     done, problems = threading.Event(), []
-    pcm = audio.silence(0.3) + audio.espeak(said) + audio.silence(0.3)
+    pcm = audio.espeak_command(said)
     driver = threading.Thread(target=push_to_talk, args=(session, game, mic, pcm, done, problems), daemon=True)
     driver.start()
     try:

@@ -103,13 +103,13 @@ _recogniser = None  # one a worker process, kept between commands as the game ke
 def _hear(job: tuple[int, str, str, int, int]) -> tuple[int, str, str]:
     """(index, words, voice, speed, pitch) -> (index, how it was said, what PocketSphinx heard)."""
     global _recogniser
-    from garden.speech.audio import BLOCK_BYTES, espeak, silence
+    from garden.speech.audio import BLOCK_BYTES, espeak_command
     from garden.speech.recognisers import PocketSphinxRecogniser
 
     if _recogniser is None:
         _recogniser = PocketSphinxRecogniser(remember=False)
     i, reference, voice, speed, pitch = job
-    pcm = silence(0.3) + espeak(reference, voice=voice, speed=speed, pitch=pitch) + silence(0.3)
+    pcm = espeak_command(reference, voice=voice, speed=speed, pitch=pitch)
     _recogniser.start()
     for at in range(0, len(pcm), BLOCK_BYTES):  # in blocks, as the microphone delivers them
         _recogniser.accept(pcm[at:at + BLOCK_BYTES])

@@ -159,6 +159,13 @@ def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50, t
     return wav_bytes_to_pcm(done.stdout)
 
 
+def espeak_command(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50, pad: float = 0.3) -> bytes:
+    """espeak(text) with `pad` seconds of silence before and after: a command as the voice bench,
+    training.hear and the tests play it to a recogniser (a player holds the key a moment before
+    speaking and lets go a moment after)."""
+    return silence(pad) + espeak(text, voice=voice, speed=speed, pitch=pitch) + silence(pad)
+
+
 def mix_noise(pcm: bytes, snr_db: float, seed: int = 0) -> bytes:
     """Add white-ish (pink-tilted) noise at a signal-to-noise ratio measured over the speech."""
     speech = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)

@@ -211,14 +211,13 @@ class Brain:
 def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condition], brain: Brain | None,
                progress: bool = True, prepare: bool = True) -> list[Row]:
     from garden.brain.cases import calls_match
-    from garden.speech.audio import BLOCK_BYTES, BYTES_PER_SECOND, espeak, mix_noise, silence
+    from garden.speech.audio import BLOCK_BYTES, BYTES_PER_SECOND, espeak_command, mix_noise
 
     rows = []
     for condition in conditions:
         row = Row(name, condition.name)
         for i, case in enumerate(cases):
-            pcm = espeak(case["reference"], voice=condition.voice, speed=condition.speed, pitch=condition.pitch)
-            pcm = silence(0.3) + pcm + silence(0.3)
+            pcm = espeak_command(case["reference"], voice=condition.voice, speed=condition.speed, pitch=condition.pitch)
             if condition.snr_db is not None:
                 pcm = mix_noise(pcm, condition.snr_db, seed=i)
             recogniser.start()
