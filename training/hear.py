@@ -103,17 +103,15 @@ _recogniser = None  # one a worker process, kept between commands as the game ke
 def _hear(job: tuple[int, str, str, int, int]) -> tuple[int, str, str]:
     """(index, words, voice, speed, pitch) -> (index, how it was said, what PocketSphinx heard)."""
     global _recogniser
-    from garden.speech.audio import BLOCK_BYTES, espeak_command
+    from garden.speech.audio import espeak
     from garden.speech.recognisers import PocketSphinxRecogniser
 
     if _recogniser is None:
         _recogniser = PocketSphinxRecogniser(remember=False)
     i, reference, voice, speed, pitch = job
-    pcm = espeak_command(reference, voice=voice, speed=speed, pitch=pitch)
-    _recogniser.start()
-    for at in range(0, len(pcm), BLOCK_BYTES):  # in blocks, as the microphone delivers them
-        _recogniser.accept(pcm[at:at + BLOCK_BYTES])
-    return i, f"{voice} {speed} wpm pitch {pitch}", _recogniser.finish()
+    # transcribe: 0.3 s of silence either side, fed in 100 ms blocks as the microphone delivers them
+    heard = _recogniser.transcribe(espeak(reference, voice=voice, speed=speed, pitch=pitch))
+    return i, f"{voice} {speed} wpm pitch {pitch}", heard
 
 
 def file_hearing(i: int, case: dict, voice: str, heard: str, kept: list[dict], counts: Counter, test: set[str],

@@ -160,9 +160,9 @@ def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50, t
 
 
 def espeak_command(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50, pad: float = 0.3) -> bytes:
-    """espeak(text) with `pad` seconds of silence before and after: a command as the voice bench,
-    training.hear and the tests play it to a recogniser (a player holds the key a moment before
-    speaking and lets go a moment after)."""
+    """espeak(text) with `pad` seconds of silence before and after: a command as the voice bench
+    and the tests play it to a recogniser (a player holds the key a moment before speaking and lets
+    go a moment after; Recogniser.transcribe adds the same to a recording)."""
     return silence(pad) + espeak(text, voice=voice, speed=speed, pitch=pitch) + silence(pad)
 
 
