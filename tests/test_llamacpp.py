@@ -95,7 +95,7 @@ def test_cache_reuse_and_rollback_give_the_logits_of_a_fresh_run(runtime):
     # logits agree closely, not bit for bit.
     for a, b in zip(fresh, reused):
         assert int(np.argmax(a)) == int(np.argmax(b))
-        np.testing.assert_allclose(a, b, atol=0.5)
+        _assert_same_logits(a, b)
     # Speculate 5 wrong tokens, roll back, continue: the same as never having fed them.
     runtime.run([7, 8, 9, 10, 11], logits_from=0)
     runtime.truncate(len(runtime.tokens) - 5)
@@ -103,7 +103,16 @@ def test_cache_reuse_and_rollback_give_the_logits_of_a_fresh_run(runtime):
     runtime.truncate(0)
     straight = runtime.run(second + [3000], logits_from=len(second))[0]
     assert int(np.argmax(after)) == int(np.argmax(straight))
-    np.testing.assert_allclose(after, straight, atol=0.5)
+    _assert_same_logits(after, straight)
+
+
+def _assert_same_logits(a, b):
+    """As close as two runs of the same tokens in batches of other shapes, and not as close as a
+    cache off by one position. Measured on two AMD EPYC machines (262,144 logits spanning about
+    30): the same tokens differed by at most 0.5 on one and 1.14 on the other (99th percentile
+    0.6); the same tokens with the cache one position off by 3.9-5.9 (99th percentile 2.8-3.8)."""
+    diff = np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))
+    assert np.percentile(diff, 99) < 1.5 and diff.max() < 2.5, (np.percentile(diff, 99), diff.max())
 
 
 @pytest.mark.slow
