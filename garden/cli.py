@@ -172,7 +172,7 @@ def _board_text(garden) -> str:
         lines.append("  " + " | ".join(cells))
     basket = ", ".join(f"{k} {v}" for k, v in garden.basket.items()) or "empty"
     order = garden.order
-    lines.append(f"  basket: {basket}   score: {garden.score}   order: {garden.order_progress}/{order['count']} {order['seed']}s")
+    lines.append(f"  basket: {basket}   score: {garden.score}   order: {garden.order_progress}/{tools.count_of(order['count'], order['seed'])}")
     return "\n".join(lines)
 
 

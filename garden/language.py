@@ -207,11 +207,7 @@ def plural(word: str) -> str:
     if " " in word:  # "oak tree" -> "oak trees"
         head, last = word.rsplit(" ", 1)
         return f"{head} {plural(last)}"
-    if re.search(r"[^aeiou]y$", word):
-        return word[:-1] + "ies"
-    if re.search(r"(s|x|z|ch|sh)$", word):
-        return word + "es"
-    return word + "s"
+    return tools.plural(word)
 
 
 def article(word: str) -> str:

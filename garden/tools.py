@@ -57,9 +57,18 @@ TOOLS: list[dict] = [
 TOOL_NAMES: tuple[str, ...] = tuple(t["function"]["name"] for t in TOOLS)
 
 
-def plural(seed: str) -> str:
-    """daisy -> daisies, rose -> roses: for messages shown to the player."""
-    return seed[:-1] + "ies" if seed.endswith("y") and seed[-2:-1] not in "aeiou" else seed + "s"
+def plural(word: str) -> str:
+    """The regular English plural, the one definition the engine, the UI and the training language
+    share: daisy -> daisies, patch -> patches, rose -> roses, oak tree -> oak trees
+    (garden.language adds the irregular ones)."""
+    if " " in word:
+        head, last = word.rsplit(" ", 1)
+        return f"{head} {plural(last)}"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
 
 
 def count_of(n: int, seed: str) -> str:

@@ -63,6 +63,17 @@ def test_console_json_runs_calls_and_prints_the_board_per_line():
     assert "position" in lines[-1]["error"]  # the unclosed call is explained, not executed
 
 
+def test_the_console_board_names_the_order_in_english():
+    """The text console's status line said "0/2 daisys"; the order's seed is now counted by the
+    same plural the engine and the window use."""
+    grow = "/call call:{}{{plots:[{{col:1,row:1}}]{}}}"
+    script = [grow.format("plant_seed", ",seed:<escape>sunflower<escape>"), grow.format("water_plots", ""),
+              grow.format("water_plots", ""), grow.format("harvest_plots", "")]
+    proc = garden("console", "--no-model", stdin="\n".join(script) + "\n")
+    orders = [line.split("order: ")[1] for line in proc.stdout.splitlines() if "order: " in line]
+    assert orders == ["0/1 sunflower"] * 3 + ["0/2 daisies"], proc.stdout
+
+
 def test_console_json_without_a_model_explains_natural_language_politely():
     proc = garden("console", "--json", "--no-model", stdin="plant roses everywhere\n/size 9 9\n/size 4 4\n")
     first, size_bad, size_ok = (json.loads(line) for line in proc.stdout.splitlines())

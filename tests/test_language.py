@@ -29,6 +29,8 @@ def test_plurals_follow_english_rules():
     words = ("daisy", "rose", "sunflower", "patch", "plot", "potato", "oak tree", "day")
     assert [language.plural(w) for w in words] == [
         "daisies", "roses", "sunflowers", "patches", "plots", "potatoes", "oak trees", "days"]
+    # the engine and the window use the regular rule underneath (no irregular words there)
+    assert [tools.plural(w) for w in ("daisy", "box", "tulip", "day")] == ["daisies", "boxes", "tulips", "days"]
 
 
 def test_every_tool_has_verbs_and_the_plain_verb_comes_first():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pygame
 
+from garden import tools
+
 INK = (52, 36, 30)
 PAPER = (252, 244, 222)
 MUTED = (128, 108, 90)
@@ -29,9 +31,7 @@ class Fonts:
 
 def plural(kind: str, count: int = 2) -> str:
     """'1 rose', '2 roses', '2 daisies'."""
-    if count == 1:
-        return kind
-    return kind[:-1] + "ies" if kind.endswith("y") and kind[-2:-1] not in "aeiou" else kind + "s"
+    return kind if count == 1 else tools.plural(kind)
 
 
 def fit(font: pygame.font.Font, text: str, width: int) -> str:
