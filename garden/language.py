@@ -202,11 +202,9 @@ IRREGULAR_PLURALS: dict[str, str] = {"cactus": "cacti", "potato": "potatoes", "t
 
 def plural(word: str) -> str:
     """The English plural: daisy -> daisies, patch -> patches, rose -> roses, potato -> potatoes."""
-    if word in IRREGULAR_PLURALS:
-        return IRREGULAR_PLURALS[word]
-    if " " in word:  # "oak tree" -> "oak trees"
-        head, last = word.rsplit(" ", 1)
-        return f"{head} {plural(last)}"
+    head, space, last = word.rpartition(" ")  # the last word decides: "sweet potato" -> "sweet potatoes"
+    if last in IRREGULAR_PLURALS:
+        return head + space + IRREGULAR_PLURALS[last]
     return tools.plural(word)
 
 
