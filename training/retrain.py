@@ -1,0 +1,296 @@
+"""`garden train`: teach the installed adapter what is new in training/data/, and install it only if it is better.
+
+    garden train                 # learn the new cases in training/data/*.jsonl (30 minutes on 2 cores)
+    garden train --resume        # continue the last run after Ctrl+C or a crash
+    garden train --rollback      # go back to the adapter installed before
+    garden train --from-base     # the whole recipe from the base model (training/recipe.py; hours)
+
+Read it top to bottom: what is new, the time budget, the run, old against new, the install.
+
+What is new: every hand-written case in training/data/*.jsonl (not the test split) whose hash the
+installed adapter's garden-adapter.json does not list. The run continues the installed adapter on
+a new seed's generated data (the replay: everything it learnt before, so nothing is forgotten)
+with the new cases drawn often (train.py's --focus-cases). Then both adapters are scored, side by
+side, on the test split, on a fresh sample drawn with a new seed, and on the new cases, and the
+new one is installed only if it is no worse on the first two (within TOLERANCE) and better on the
+new cases. The run folder keeps everything: the adapter, its report, the comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from garden.brain import adapters
+from garden.brain.models import DEFAULT_ADAPTER
+from training import train
+
+REPO = train.REPO
+TEST_CASES = REPO / "training" / "data" / "test.jsonl"
+MINUTES = 30.0  # the whole command, scoring included
+FRESH_CASES = 180  # the fresh sample: a new seed's test-style cases (15 per category)
+TOLERANCE = 0.005  # "no worse": within half a point on the test split and the fresh sample
+STARTUP_SECONDS = 150  # loading the base, generating and tokenizing the data, before the first step
+SCORE_SETUP_SECONDS = 45  # converting an adapter for llama.cpp and loading it
+SECONDS_PER_CASE = 0.8  # llama.cpp, 2 threads: the test split's 600 cases took 7.6 min here
+COMPARISON = "comparison.json"
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="garden train", description=__doc__.split("\n\n")[0],
+                                epilog="Other options (--steps, --lr, --batch, ...) go to the training loop: "
+                                       "python -m training.train --help lists them.")
+    p.add_argument("--install", dest="install", action="store_const", const=True, default=None,
+                   help="install the new adapter whatever the scores say")
+    p.add_argument("--no-install", dest="install", action="store_const", const=False,
+                   help="never install it (it stays in its run folder)")
+    p.add_argument("--minutes", type=float, default=MINUTES, help=f"the whole command's budget (default {MINUTES:.0f})")
+    p.add_argument("--fresh-cases", type=int, default=FRESH_CASES,
+                   help=f"size of the fresh sample (default {FRESH_CASES})")
+    p.add_argument("--resume", action="store_true", help="continue the last run (training, then scoring)")
+    p.add_argument("--rollback", action="store_true", help="go back to the adapter installed before the last install")
+    p.add_argument("--from-base", action="store_true", help="run the whole recipe from the base (training/recipe.py)")
+    p.add_argument("--installed", default=str(DEFAULT_ADAPTER), help=argparse.SUPPRESS)  # tests use their own
+    p.add_argument("--test-cases", default=str(TEST_CASES), help=argparse.SUPPRESS)
+    p.add_argument("--cases-dir", default=str(REPO / "training" / "data"), help=argparse.SUPPRESS)
+    p.add_argument("--runs-dir", default=str(train.RUNS), help=argparse.SUPPRESS)
+    return p.parse_known_args(argv)
+
+
+def main(argv=None) -> int:
+    opts, loop_args = parse_args(sys.argv[1:] if argv is None else argv)
+    installed = Path(opts.installed)
+    if opts.rollback:
+        try:
+            adapters.rollback(installed)
+        except adapters.InstallError as exc:
+            print(f"garden train: {exc}", file=sys.stderr)
+            return 1
+        print(f"The adapter installed before is back in {installed}; `garden train --rollback` again undoes this.")
+        return 0
+    if opts.from_base:
+        from training import recipe
+
+        return recipe.main(loop_args + (["--resume"] if opts.resume else []))
+    if opts.resume:
+        return resume(opts, loop_args)
+    return update(opts, loop_args, command=" ".join(["garden train", *(sys.argv[1:] if argv is None else argv)]))
+
+
+# --- what is new --------------------------------------------------------------------------------
+
+def new_cases(installed: Path, cases_dir: Path) -> tuple[list[dict], int]:
+    """The hand-written cases the installed adapter has not learnt, and how many it has.
+    A malformed line anywhere stops here, with its file, line and what is wrong."""
+    from training import generate
+
+    known = adapters.learnt_cases(installed)
+    return [c for c in generate.handwritten(cases_dir) if adapters.case_hash(c) not in known], len(known)
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+def update(opts, loop_args, command: str) -> int:
+    from garden.brain.cases import CaseError, load_cases
+    from training.generate import write_cases
+
+    t0 = time.time()
+    problem = adapters.problem(opts.installed)
+    if problem:
+        print(f"garden train: no adapter to update ({problem}) `garden train --from-base` makes one.", file=sys.stderr)
+        return 2
+    try:
+        new, known = new_cases(Path(opts.installed), Path(opts.cases_dir))
+        test = load_cases(opts.test_cases)
+    except CaseError as exc:
+        print(f"garden train: {exc}", file=sys.stderr)
+        return 2
+    if not new:
+        print(f"Nothing new to learn: the installed adapter has learnt all {known} hand-written cases in "
+              "training/data/. Add your own in a new training/data/*.jsonl file (see the README), then run "
+              "`garden train` again.")
+        return 0
+    run = train.new_run_dir("update", Path(opts.runs_dir))
+    write_cases(run / "new-cases.jsonl", new)
+    seed = int(t0) % 1_000_000  # a new seed's data each run: replay that is not the same 6,000 cases again
+    plan = {"command": command, "installed": opts.installed,
+            "test_cases": opts.test_cases, "cases_dir": opts.cases_dir, "seed": seed, "fresh_seed": seed + 1, "fresh_cases": opts.fresh_cases,
+            "install": opts.install, "minutes": opts.minutes, "loop_args": loop_args, "started": t0}
+    (run / "plan.json").write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    print(f"{len(new)} new case{'s' if len(new) != 1 else ''} to learn (the installed adapter knows {known}); "
+          f"run folder {run.relative_to(REPO) if run.is_relative_to(REPO) else run}.", file=sys.stderr)
+    scoring = scoring_seconds(plan, len(test), len(new))
+    train_minutes = opts.minutes - (time.time() - t0 + scoring) / 60
+    print(f"Budget: {opts.minutes:.0f} min in all, {scoring / 60:.1f} of them for scoring old and new.",
+          file=sys.stderr)
+    code = train.main(training_args(run, plan, train_minutes))
+    if code != 0:
+        return code
+    return compare_and_install(run, plan)
+
+
+def resume(opts, loop_args) -> int:
+    run = train.last_run_dir(Path(opts.runs_dir))
+    if run is None or not (run / "plan.json").exists():
+        if run is not None and (run / train.CONFIG_FILE).exists():
+            return train.main(["--resume", "--run-dir", str(run), *loop_args])  # a run of the training loop alone
+        print("garden train: there is no run to resume.", file=sys.stderr)
+        return 1
+    plan = json.loads((run / "plan.json").read_text(encoding="utf-8"))
+    if not (run / train.FINISHED).exists():
+        code = train.main(["--resume", "--run-dir", str(run)])
+        if code != 0:
+            return code
+    return compare_and_install(run, plan)
+
+
+def scoring_seconds(plan: dict, n_test: int, n_new: int) -> float:
+    """What scoring old and new will take: the old adapter's test-split score is cached with it."""
+    old_test = 0 if cached_score(Path(plan["installed"]), Path(plan["test_cases"])) else n_test
+    cases = n_test + old_test + 2 * plan["fresh_cases"] + 2 * n_new
+    return 2 * SCORE_SETUP_SECONDS + SECONDS_PER_CASE * cases
+
+
+def training_args(run: Path, plan: dict, minutes: float) -> list[str]:
+    """Continue the installed adapter on a new seed's data, the new cases a sixth of every batch, for
+    as many steps as the minutes allow (the learning rate follows the clock down). Options the
+    player gave (--lr, --steps, ...) come last and win."""
+    return ["--run-dir", str(run), "--data-dir", str(run / "data"), "--init-adapter", plan["installed"],
+            "--focus-cases", str(run / "new-cases.jsonl"), "--cases-dir", plan["cases_dir"], "--seed", str(plan["seed"]),
+            "--lr", "1e-4", "--warmup", "10", "--steps", "2000", "--eval-every", "100000",
+            "--max-minutes", f"{max(1.0, minutes):.2f}", "--no-test", *plan["loop_args"]]
+
+
+# --- old against new ------------------------------------------------------------------------------
+
+def answers_version() -> str:
+    """Hash of the code that decides a model's answers (prompt, grammar, decoder, engine, words): a
+    cached score counts only while it is the same."""
+    root = REPO / "garden"
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("brain/*.py"), *root.glob("engine/*.py"), root / "tools.py", root / "language.py"]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def score_key(adapter: Path, cases_file: Path) -> str:
+    return "-".join([adapters.fingerprint(adapter), hashlib.sha256(cases_file.read_bytes()).hexdigest()[:16],
+                     answers_version()])
+
+
+def cached_score(adapter: Path, cases_file: Path) -> dict | None:
+    try:
+        scores = json.loads((adapter / "scores.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return scores.get(score_key(adapter, cases_file))
+
+
+def cache_score(adapter: Path, cases_file: Path, summary: dict) -> None:
+    path = adapter / "scores.json"
+    try:
+        scores = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except json.JSONDecodeError:
+        scores = {}
+    scores[score_key(adapter, cases_file)] = summary
+    path.write_text(json.dumps(scores, indent=1), encoding="utf-8")
+
+
+def score(adapter: Path, sets: dict[str, list[dict]], label: str) -> dict:
+    """Each named case set scored with the adapter as the game runs it (llama.cpp when installed)."""
+    from garden.brain.evaluate import evaluate, summary
+    from garden.brain.interpret import load_interpreter
+
+    interpreter = load_interpreter(adapter=adapter, progress=False)
+    out = {}
+    for name, cases in sets.items():
+        print(f"Scoring the {label} adapter on {name} ({len(cases)} cases) ...", file=sys.stderr)
+        out[name] = summary(evaluate(interpreter, cases, progress=True))
+    return out
+
+
+def compare_and_install(run: Path, plan: dict) -> int:
+    from garden.brain.cases import load_cases
+    from training import generate
+
+    installed, new_adapter, test_file = Path(plan["installed"]), run / "adapter", Path(plan["test_cases"])
+    test, new = load_cases(test_file), load_cases(run / "new-cases.jsonl")
+    seen = {c["utterance"] for c in load_cases(run / "data" / "train.jsonl")} | {c["utterance"] for c in test}
+    fresh = generate.generate("test", plan["fresh_cases"], plan["fresh_seed"], avoid=seen)
+    generate.write_cases(run / "fresh.jsonl", fresh)
+
+    old_sets = {"fresh sample": fresh, "your new cases": new}
+    old_test = cached_score(installed, test_file)
+    if old_test is None:
+        old_sets = {"test split": test, **old_sets}
+    old = score(installed, old_sets, "installed")
+    if old_test is None:
+        cache_score(installed, test_file, old["test split"])
+    else:
+        old = {"test split": old_test, **old}
+    newer = score(new_adapter, {"test split": test, "fresh sample": fresh, "your new cases": new}, "new")
+    cache_score(new_adapter, test_file, newer["test split"])
+
+    better, reason = verdict(old, newer)
+    install = better if plan["install"] is None else plan["install"]
+    table = comparison_table(old, newer)
+    print("\n" + table + "\n")
+    elapsed = (time.time() - plan["started"]) / 60
+    record = {"old": old, "new": newer, "better": better, "reason": reason, "installed": False,
+              "total_wall_minutes": round(elapsed, 1), "fresh_seed": plan["fresh_seed"]}
+    if install:
+        try:
+            previous = adapters.install(new_adapter, installed)
+        except adapters.InstallError as exc:
+            print(f"garden train: {exc}", file=sys.stderr)
+            (run / COMPARISON).write_text(json.dumps(record, indent=1), encoding="utf-8")
+            return 1
+        record["installed"] = True
+        forced = " (--install)" if plan["install"] and not better else ""
+        print(f"Installed the new adapter{forced}: {reason} The one before is kept in {previous}; "
+              "`garden train --rollback` puts it back.")
+    else:
+        forced = " (--no-install)" if plan["install"] is False else ""
+        print(f"Kept the installed adapter{forced}: {reason} The new one stays in {new_adapter} "
+              f"(try it with `garden play --adapter {new_adapter}`).")
+    print(f"Took {elapsed:.1f} min in all.")
+    (run / COMPARISON).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    (run / "comparison.md").write_text(table + "\n", encoding="utf-8")
+    return 0
+
+
+def verdict(old: dict, new: dict) -> tuple[bool, str]:
+    """(install?, the reason in one sentence)."""
+    def em(scores, name):
+        return scores[name]["exact_match"]
+
+    for name in ("test split", "fresh sample"):
+        if em(new, name) < em(old, name) - TOLERANCE:
+            return False, (f"it is worse on the {name} ({em(new, name):.3f} against {em(old, name):.3f}, "
+                           f"more than {TOLERANCE * 100:.1f} points).")
+    if em(new, "your new cases") <= em(old, "your new cases"):
+        return False, (f"it is no better on your new cases ({em(new, 'your new cases'):.3f} against "
+                       f"{em(old, 'your new cases'):.3f}).")
+    return True, (f"it is better on your new cases ({em(new, 'your new cases'):.3f} against "
+                  f"{em(old, 'your new cases'):.3f}) and no worse on the test split and the fresh sample.")
+
+
+def comparison_table(old: dict, new: dict) -> str:
+    lines = ["| cases | n | installed | new |", "|---|---|---|---|"]
+    for name in new:
+        n = new[name]["n"]
+        a, b = old[name]["exact_match"], new[name]["exact_match"]
+        lines.append(f"| {name} | {n} | {a:.3f} ({round(a * n)}/{n}) | {b:.3f} ({round(b * n)}/{n}) |")
+    categories = sorted(set(new["test split"]["by_category"]) | set(old["test split"]["by_category"]))
+    for cat in categories:
+        a, b = old["test split"]["by_category"].get(cat), new["test split"]["by_category"].get(cat)
+        lines.append(f"| test: {cat} | | {a if a is not None else '-'} | {b if b is not None else '-'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
