@@ -1,5 +1,6 @@
-"""`garden train` on the real embedded base: a few steps, the files it promises, --resume, and
-that a step of the loss really teaches the model (not a mock: the real LoRA and optimizer)."""
+"""The training loop (`python -m training.train`) on the real embedded base: a few steps, the files it
+promises, --resume, and that a step of the loss really teaches the model (not a mock: the real LoRA
+and optimizer). `garden train`, which drives it, is tested in test_retrain.py."""
 
 import json
 import subprocess
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _train(tmp_path, *extra):
-    args = [sys.executable, "-m", "garden.cli", "train", "--out", str(tmp_path / "adapter"), "--run-dir",
+    args = [sys.executable, "-m", "training.train", "--out", str(tmp_path / "adapter"), "--run-dir",
             str(tmp_path / "run"), "--data-dir", str(tmp_path / "data"), "--batch", "2", "--checkpoint-every", "1",
             "--val-examples", "4", "--val-cases", "2", "--test-limit", "3", "--threads", "2", "--seed", "5", *extra]
     done = subprocess.run(args, capture_output=True, text=True, timeout=800, cwd=ROOT)

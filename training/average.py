@@ -115,8 +115,9 @@ def average(folders: list[Path], out: Path, half: bool = False) -> dict:
             shutil.copy(folder / "loss.png", tmp / f"loss-parent{i}.png")
         for curve in folder.glob("loss-parent*.png"):  # a parent that is a mean: its parents' curves
             shutil.copy(curve, tmp / curve.name.replace("loss-parent", f"loss-parent{i}.", 1))
+    learnt = sorted(set().union(*(m.get("cases", []) for _, m, _ in parents)))  # what any parent learnt
     (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": meta.get("base_id"),
-                                                         "data_hash": data_hash}))
+                                                         "data_hash": data_hash, "cases": learnt}))
     report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders],
               "parents": [r for _, _, r in parents], "data_hash": data_hash, "float16": half, "val": None, "test": None}
     shutil.rmtree(out, ignore_errors=True)

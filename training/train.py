@@ -519,7 +519,7 @@ def main(argv=None) -> int:
                     bar.total = expected
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{optimizer.param_groups[0]['lr']:.1e}")
-            if state["step"] % cfg.eval_every == 0 or state["step"] == cfg.steps:
+            if state["step"] % cfg.eval_every == 0 or (state["step"] == cfg.steps and cfg.eval_every <= cfg.steps):
                 result = validate(model, tokenizer, val, interpreter, val_decode)
                 state["evals"].append({"step": state["step"], **result})
                 bar.write(f"step {state['step']}: val loss {result['val_loss']:.4f}, "

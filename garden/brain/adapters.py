@@ -64,7 +64,9 @@ def fingerprint(folder: Path) -> str:
 
 def case_hash(case: dict) -> str:
     """What identifies a hand-written case: everything the model sees and must answer, not its id."""
-    keep = {k: case.get(k) for k in ("grid", "board", "history", "utterance", "calls", "reply")}
+    keep = {"grid": case.get("grid") or {"rows": 3, "cols": 3}, "board": case.get("board") or {},
+            "history": case.get("history") or [], "utterance": case["utterance"], "calls": case["calls"],
+            "reply": case.get("reply")}
     return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -82,7 +84,7 @@ def install(new: Path, installed: Path = DEFAULT_ADAPTER) -> Path:
     incoming = installed.with_name(installed.name + ".incoming")
     shutil.rmtree(incoming, ignore_errors=True)
     try:
-        shutil.copytree(new, incoming)
+        shutil.copytree(new, incoming, copy_function=shutil.copy2)
     except OSError as exc:  # a full disk, most likely: nothing installed has been touched yet
         shutil.rmtree(incoming, ignore_errors=True)
         raise InstallError(f"could not copy the new adapter next to {installed} ({exc}); "

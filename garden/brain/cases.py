@@ -25,7 +25,9 @@ class CaseError(ValueError):
     pass
 
 
-def load_cases(path: str | Path) -> list[dict]:
+def load_cases(path: str | Path, check=None) -> list[dict]:
+    """The cases in a JSONL file; CaseError names the file and line of the first bad one. `check(case)`
+    may add a test of its own (None, or what is wrong)."""
     path = Path(path)
     if not path.exists():
         raise CaseError(f"No cases file at {path}.")
@@ -37,7 +39,7 @@ def load_cases(path: str | Path) -> list[dict]:
             case = json.loads(line)
         except json.JSONDecodeError as exc:
             raise CaseError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno}).") from exc
-        problem = check_case(case)
+        problem = check_case(case) or (check(case) if check else None)
         if problem:
             raise CaseError(f"{path}:{number}: {problem}")
         case.setdefault("id", f"{path.stem}-{number}")
