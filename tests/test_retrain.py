@@ -233,3 +233,60 @@ def test_garden_train_survives_ctrl_c_resumes_and_installs_what_its_scores_say(t
     if record["installed"]:
         assert retrain.main(["--rollback", "--installed", str(installed)]) == 0
         assert adapters.fingerprint(installed) == before
+
+
+def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_chooses_on_validation(tmp_path,
+                                                                                                   monkeypatch):
+    """The recipe's bookkeeping, with the training loop and the scorer replaced by stand-ins that
+    write tiny real adapters (the loop itself is tested in test_train.py, scoring in test_brain.py)."""
+    import torch
+    from safetensors.torch import save_file
+
+    from training import recipe
+
+    calls, interrupt_at = [], {"lean-b"}
+
+    def fake_train(args):
+        run = Path(args[args.index("--run-dir") + 1])
+        calls.append((run.name, "--resume" in args, "--init-adapter" in args))
+        (run / "config.json").parent.mkdir(parents=True, exist_ok=True)
+        (run / "config.json").write_text("{}")
+        if run.name in interrupt_at:
+            interrupt_at.discard(run.name)
+            return 130  # Ctrl+C in the middle of this stage
+        out = run / "adapter"
+        out.mkdir()
+        value = float(len(calls))
+        save_file({"base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": torch.full((2, 4), value)},
+                  out / "adapter_model.safetensors")
+        (out / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": 2, "lora_alpha": 4}))
+        (out / "garden-adapter.json").write_text(json.dumps({"base_id": "b", "cases": [run.name]}))
+        (run / "data").mkdir()
+        (run / "data" / "train.jsonl").write_text(json.dumps(CASE) + "\n")
+        (run / "data" / "val.jsonl").write_text(json.dumps(OTHER) + "\n")
+        return 0
+
+    validation = {"lean-a": 0.80, "lean-b": 0.90, "soup": 0.95, "polish": 0.93, "final-soup": 0.95}
+
+    def fake_score(adapter, sets, label):
+        return {name: {"n": len(cases), "exact_match": validation.get(label, 0.5)} for name, cases in sets.items()}
+
+    monkeypatch.setattr(recipe.train, "main", fake_train)
+    monkeypatch.setattr(retrain, "score", fake_score)
+    test = tmp_path / "test.jsonl"
+    test.write_text(json.dumps(CASE) + "\n")
+    args = ["--runs-dir", str(tmp_path / "runs"), "--test-cases", str(test), "--fresh-cases", "2"]
+    assert recipe.main(args) == 130
+    folder = next((tmp_path / "runs").glob("*-recipe"))
+    assert json.loads((folder / "recipe.json").read_text())["done"] == ["base", "lean-a"]
+
+    assert recipe.main([*args, "--resume"]) == 0
+    assert calls == [("base", False, False), ("lean-a", False, True), ("lean-b", False, True),
+                     ("lean-b", True, True), ("polish", False, True)]
+    report = json.loads((folder / "adapter" / "report.json").read_text())
+    assert report["chosen"] == "soup" and report["chosen_on"] == "validation"  # the first of the best two
+    assert report["command"].startswith("garden train --from-base") and len(report["data_hash"]) == 16
+    assert report["commit"] and set(report["validation"]) == set(recipe.CANDIDATES)
+    # a soup is the mean of its parents, and knows what both learnt
+    assert adapters.learnt_cases(folder / "soup" / "adapter") == {"lean-a", "lean-b"}
+    assert adapters.fingerprint(folder / "adapter") == adapters.fingerprint(folder / "soup" / "adapter")
