@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from garden.paths import data_dir
 from garden.speech.recognisers import VOSK_MODEL_NAME, find_vosk_model, is_vosk_model
 
 
@@ -41,8 +42,6 @@ class FetchError(Exception):
 
 
 def models_dir() -> Path:
-    from garden.engine.save import data_dir
-
     return data_dir() / "vosk"
 
 

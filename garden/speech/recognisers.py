@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from garden.paths import data_dir
 from garden.speech import audio, vocab
 
 SAMPLE_RATE = 16000
@@ -78,8 +79,6 @@ class Recogniser:
 def vosk_search_dirs() -> list[Path]:
     """Folders that may hold Vosk models: VOSK_MODEL_PATH, ours in the data dir, then Vosk's own
     cache folders."""
-    from garden.engine.save import data_dir
-
     dirs = [data_dir() / "vosk", Path("/usr/share/vosk"), Path.home() / "AppData" / "Local" / "vosk",
             Path.home() / ".cache" / "vosk"]
     env = os.environ.get("VOSK_MODEL_PATH")
@@ -114,8 +113,6 @@ def find_vosk_model(explicit: str | Path | None = None) -> Path | None:
 
 def _is_ours(folder: Path) -> bool:
     """The garden's own data folder, or the folder VOSK_MODEL_PATH names: any model there is wanted."""
-    from garden.engine.save import data_dir
-
     env = os.environ.get("VOSK_MODEL_PATH")
     return folder == data_dir() / "vosk" or (env is not None and folder == Path(env))
 
@@ -225,8 +222,6 @@ def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     first, so the player knows why the wait) and kept in the data folder under a name that
     changes with the grammar, the vocabulary, the misheard forms it writes back, the generator and
     vocab.SAID_ALSO."""
-    from garden.engine.save import data_dir
-
     recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
                          vocab.GENERATED_CASES, vocab.generator_fingerprint(), vocab.SAID_ALSO])
     key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
@@ -343,8 +338,6 @@ class PocketSphinxRecogniser(Recogniser):
     BLOCK_BYTES = audio.BLOCK_BYTES
 
     def _cmn_path(self) -> Path:
-        from garden.engine.save import data_dir
-
         return data_dir() / "speech" / self.CMN_FILE
 
     def _restore_cmn(self) -> bool:
