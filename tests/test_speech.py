@@ -22,7 +22,8 @@ from garden import language
 from garden.engine import Garden
 from garden.session import Session
 from garden.speech import audio, capture, fetch, vocab
-from garden.speech.game import EndOfSpeech, VoiceGame
+from garden.speech.endpoint import EndOfSpeech
+from garden.voice_game import VoiceGame
 from garden.speech.recognisers import (PocketSphinxRecogniser, RecogniserError, clean_transcript, find_vosk_model,
                                        open_recogniser)
 
@@ -759,7 +760,7 @@ def test_the_voice_bench_replays_the_preparing_thread_on_a_clock_of_audio_time()
     """What the bench adds to a command's latency is the preparing work the game would still be
     doing when speech ends: whole for work on the final words, one step for an early answer to
     words the recogniser then changed (the command stops it)."""
-    from garden.speech.bench import Brain
+    from garden.voice_bench import Brain
 
     case = {"id": "t", "grid": {"rows": 3, "cols": 3}, "utterance": "plant sunflowers in the top row"}
     partials = [(0.5, "plant"), (0.6, "plant sun"), (0.7, "plant sunflowers"), (0.8, "plant sunflowers in"),
@@ -781,7 +782,7 @@ def test_the_voice_bench_replays_the_preparing_thread_on_a_clock_of_audio_time()
 
 @needs_espeak
 def test_say_prints_the_heard_text_calls_and_results_and_json_last(tmp_path, monkeypatch, capsys):
-    from garden.speech import say
+    from garden import say
 
     wav = audio.write_wav(tmp_path / "plant.wav", audio.espeak("plant sunflowers in the top row"))
     monkeypatch.setattr(say, "_session", lambda args: (Session(Garden(rows=args.rows, cols=args.cols),
@@ -798,7 +799,7 @@ def test_say_prints_the_heard_text_calls_and_results_and_json_last(tmp_path, mon
 
 
 def test_say_with_a_missing_or_broken_file_is_one_clear_sentence(tmp_path, capsys):
-    from garden.speech import say
+    from garden import say
 
     args = Namespace(wav=str(tmp_path / "none.wav"), rows=3, cols=3, json=True, engine="pocketsphinx",
                      vosk_model=None, open_vocabulary=False)
@@ -894,7 +895,7 @@ def test_the_first_voice_use_without_a_model_offers_the_download_once(monkeypatc
 # --- the bench -------------------------------------------------------------------------------
 
 def test_word_errors_count_substitutions_insertions_and_deletions():
-    from garden.speech.bench import word_errors
+    from garden.speech.wer import word_errors
 
     assert word_errors("plant roses in row two", "plant roses in row two") == 0
     assert word_errors("plant roses in row two", "plant rose in row") == 2
@@ -903,11 +904,11 @@ def test_word_errors_count_substitutions_insertions_and_deletions():
 
 @needs_espeak
 def test_bench_voice_reports_recognition_on_the_built_in_commands(capsys, tmp_path):
-    from garden.speech import bench
+    from garden import voice_bench
 
     args = Namespace(cases=str(tmp_path / "missing.jsonl"), limit=3, engines="pocketsphinx", conditions="clean,snr20",
                      no_model=True, json=True, failures=False)
-    assert bench.main(args) == 0
+    assert voice_bench.main(args) == 0
     out = capsys.readouterr().out.strip().splitlines()
     result = json.loads(out[-1])
     assert result["cases"] == 3 and result["source"] == "built-in commands"
@@ -919,12 +920,12 @@ def test_bench_voice_reports_recognition_on_the_built_in_commands(capsys, tmp_pa
 
 @needs_espeak
 def test_bench_voice_tries_other_pocketsphinx_settings_and_refuses_bad_ones(capsys, tmp_path):
-    from garden.speech import bench
+    from garden import voice_bench
 
     def run(*sphinx):
         args = Namespace(cases=str(tmp_path / "missing.jsonl"), limit=2, engines="pocketsphinx", conditions="clean",
                          no_model=True, json=True, failures=False, sphinx=list(sphinx))
-        return bench.main(args), capsys.readouterr()
+        return voice_bench.main(args), capsys.readouterr()
 
     code, shown = run("lw=1e-9", "bestpath=no")  # a language model with no say: the words fall apart
     assert code == 0

@@ -29,9 +29,9 @@ from garden import tools
 from garden.brain import draft
 from garden.brain import format as fg
 from garden.brain import prompt as garden_prompt
+from garden.brain.api import Exchange, Interpretation
 from garden.brain.grammar import Constraint, TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
 from garden.engine import Garden
-from garden.session import Exchange, Interpretation
 
 # For the fast path; `garden bench` shows what each precision costs and scores. fp32 gives
 # exactly the plain path's answers. int8 is 2x faster here but changed 5 of 16 sampled answers
@@ -94,7 +94,7 @@ class ModelInterpreter:
         self._developer_ids: dict[tuple[int, int], list[int]] = {}
         self._start_call_id = fg.CONTROL_TOKENS[fg.START_CALL]
         # One forward pass at a time: voice prepares the prompt from a thread of its own while the
-        # window's worker interprets (garden.speech.game).
+        # window's worker interprets (garden.voice_game).
         self._busy = threading.Lock()
         self._prefilled = 0  # prompt tokens prepare() ran since the last command
         # prepare(answer=True): the answer decoded for a transcript that had stopped changing, kept
