@@ -73,7 +73,7 @@ def test_the_recognisers_write_the_word_said_not_what_other_recognisers_mishear(
     assert vocab.unmishear("plant tu lips in roe won to") == "plant tulips in row one to"
     assert vocab.unmishear("sun flowers on plot's for daisy's") == "sunflowers on plots for daisies"
     # the language model learns the training transcripts with them written back
-    sentences = vocab.generator_sentences(1500)
+    sentences = vocab.training_sentences()
     assert not any(set(s.split()) & {"tu", "roe", "won", "daisys"} for s in sentences)
 
 
@@ -101,8 +101,8 @@ def test_sampled_sentences_are_lowercase_vocabulary_and_deterministic():
 def test_the_language_model_hears_the_training_phrasings_but_not_the_test_split():
     from garden.brain.cases import load_cases
 
-    sentences = vocab.generator_sentences(1500)
-    assert len(sentences) >= 1500  # follow-ups bring their history's utterances too
+    sentences = vocab.training_sentences()
+    assert len(sentences) >= 20000  # follow-ups bring their history's utterances too
     words = set(vocab.recogniser_words())
     assert all(set(s.split()) <= words for s in sentences)
     assert any(s.startswith("now ") for s in sentences)  # follow-ups, which the grammar rules lack
@@ -110,8 +110,24 @@ def test_the_language_model_hears_the_training_phrasings_but_not_the_test_split(
     # phrasings must reach the recogniser as new sentences, as they reach the model.
     cases = load_cases(Path(__file__).parents[1] / "training" / "data" / "test.jsonl")
     test = {vocab.spoken_form(c["utterance"]) for c in cases}
-    assert len(test) > 400 and not test & set(vocab.generator_sentences(3000))
-    assert vocab.generator_fingerprint() and vocab.generator_fingerprint() == vocab.generator_fingerprint()
+    assert len(test) > 400 and not test & set(sentences)
+
+
+def test_the_shipped_training_sentences_are_what_the_training_generator_writes_now():
+    """garden/speech/training-sentences.txt is data the game reads so that it never imports
+    training/; this fails when the generator or the language tables changed without rewriting it."""
+    from training import speech_sentences
+
+    assert vocab.TRAINING_SENTENCES.read_text(encoding="utf-8") == speech_sentences.text(), (
+        "garden/speech/training-sentences.txt is stale: run python -m training.speech_sentences")
+
+
+def test_the_language_models_file_name_changes_when_its_training_sentences_change(monkeypatch):
+    from garden.speech import recognisers
+
+    before = recognisers.arpa_key()
+    monkeypatch.setattr(vocab, "training_sentences", lambda: ["plant roses in row one"])
+    assert recognisers.arpa_key() != before
 
 
 def _arpa(text):

@@ -215,23 +215,28 @@ LM_SENTENCES = 60000
 BUILD_NOTE = "building the garden's speech model (the first time only, about 15 seconds)…"
 
 
+def arpa_key() -> str:
+    """Names the language model's recipe: the grammar, the vocabulary, the misheard forms it writes
+    back, the training sentences and vocab.SAID_ALSO."""
+    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
+                         vocab.training_sentences(), vocab.SAID_ALSO])
+    return hashlib.sha1(recipe.encode()).hexdigest()[:12]
+
+
 def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
-    the training generator's sentences, and those again in the other words players use for some
-    (vocab.said_also). Built once (15-19 s on a 2-core AMD EPYC; announce(BUILD_NOTE)
-    first, so the player knows why the wait) and kept in the data folder under a name that
-    changes with the grammar, the vocabulary, the misheard forms it writes back, the generator and
-    vocab.SAID_ALSO."""
-    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
-                         vocab.GENERATED_CASES, vocab.generator_fingerprint(), vocab.SAID_ALSO])
-    key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
+    the training generator's sentences (vocab.training_sentences), and those again in the other
+    words players use for some (vocab.said_also). Built once (15-19 s on a 2-core AMD EPYC;
+    announce(BUILD_NOTE) first, so the player knows why the wait) and kept in the data folder
+    under a name that changes with its recipe (arpa_key)."""
+    key = arpa_key()
     path = data_dir() / "speech" / f"garden-{key}.arpa"
     with _arpa_lock:
         if not path.exists():
             if key not in _arpa_texts:
                 if announce:
                     announce(BUILD_NOTE)
-                sentences = vocab.sample_sentences(LM_SENTENCES) + vocab.generator_sentences()
+                sentences = vocab.sample_sentences(LM_SENTENCES) + vocab.training_sentences()
                 _arpa_texts[key] = vocab.arpa_model(sentences + vocab.said_also(sentences))
             text = _arpa_texts[key]
             try:
