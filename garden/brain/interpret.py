@@ -23,7 +23,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol, runtime_checkable
 
 from garden import tools
 from garden.brain import draft
@@ -60,6 +60,25 @@ def inner_model(model):
     return base.model
 
 
+@runtime_checkable
+class CachingRuntime(Protocol):
+    """A runtime that keeps its own KV cache and runs forward passes on token ids: the llama.cpp
+    runtime (garden.brain.llamacpp.LlamaRuntime). The decoder asks it for logits only where the
+    grammar leaves a choice. The other kind of model is a transformers causal LM, whose cache the
+    decoder holds itself (_TorchRun)."""
+
+    n_vocab: int
+    tokens: list[int]  # what the cache holds, in order
+
+    def reuse(self, prompt: list[int], keep: int = 0) -> list[int]: ...  # tokens of prompt not cached yet
+
+    def keep_prefix(self, prefix: list[int]) -> None: ...
+
+    def truncate(self, keep: int) -> None: ...
+
+    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None) -> list: ...
+
+
 @dataclass
 class DecodeResult:
     ids: list[int]
@@ -74,13 +93,13 @@ class ModelInterpreter:
         """temperature > 0 samples instead of greedy decoding (tests use it to explore the
         grammar); allow_text=False permits calls only. max_new_tokens fixes the output budget
         (default: budget(rows, cols), which grows with the grid). loaded.model is a transformers model, or a
-        garden.brain.llamacpp.LlamaRuntime (the llama.cpp runtime, fast path only)."""
+        CachingRuntime such as garden.brain.llamacpp.LlamaRuntime (fast path only)."""
         if mode not in LEVERS:
             raise ValueError(f"unknown mode {mode!r}")
         self.levers = set(LEVERS[mode])  # what the fast loop uses; a test may take one away
         self.loaded = loaded
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
-        self.runtime = "llama" if type(self.model).__name__ == "LlamaRuntime" else "torch"
+        self.runtime = "llama" if isinstance(self.model, CachingRuntime) else "torch"
         if self.runtime == "llama" and (mode == "plain" or temperature > 0):
             raise ValueError("the llama.cpp runtime decodes greedily on the fast path only")
         self.mode = mode
@@ -347,6 +366,11 @@ class ModelInterpreter:
                 out = inner_model(self.model)(input_ids=self.torch.tensor([ids], device=self.device), use_cache=True)
             self._prefix[key] = (out.past_key_values, len(ids))
         return self._prefix[key]
+
+    def forget_prefix_cache(self) -> None:
+        """Drop the cached developer turns (PyTorch runtime): after the model's weights change, as
+        in training, they are stale and are computed again on the next command."""
+        self._prefix.clear()
 
     def developer_ids(self, rows: int, cols: int) -> list[int]:
         key = (rows, cols)
