@@ -29,6 +29,7 @@ def fake_adapter(folder, r=4, alpha=8):
     return tensors
 
 
+@pytest.mark.slow
 @needs_llama
 def test_the_installed_build_runs_on_this_cpu():
     # In a child process, as setup.sh runs it: a build with instructions the CPU reports but
