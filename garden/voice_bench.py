@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from garden.speech.vocab import spoken_form, unmishear
 from garden.speech.wer import word_errors
 
@@ -207,7 +209,8 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
     rows = []
     for condition in conditions:
         row = Row(name, condition.name)
-        for i, case in enumerate(cases):
+        for i, case in enumerate(tqdm(cases, desc=f"  {name} / {condition.name}", unit="command", file=sys.stderr,
+                                      disable=not progress)):
             pcm = espeak_command(case["reference"], voice=condition.voice, speed=condition.speed, pitch=condition.pitch)
             if condition.snr_db is not None:
                 pcm = mix_noise(pcm, condition.snr_db, seed=i)
@@ -256,10 +259,6 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
             elif text != reference:  # recognition only: a failure is a sentence heard differently
                 row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": None})
             row.latencies_ms.append(latency)
-            if progress:
-                print(f"\r  {name} / {condition.name}: {i + 1}/{len(cases)}", end="", file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
         rows.append(row)
     return rows
 
