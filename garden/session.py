@@ -21,9 +21,9 @@ from garden.engine import save as saving
 HISTORY_KEPT = 2  # exchanges fed back to the model so follow-ups ("now water them") resolve
 MAX_INPUT_CHARS = 300  # longer input is refused with a clear reply, never sent to the model
 UNDO_KEPT = 20  # changes /undo can take back, newest first
-# Said or typed, these undo rather than go to the model: the model gets about one command in
-# sixteen wrong (more by voice), and a wrong harvest destroys sprouts, so taking a command back
-# must not depend on the model understanding "undo".
+# Said or typed, these undo rather than go to the model: the model gets some commands wrong (the
+# README's accuracy table says how many; more by voice), and a wrong harvest destroys sprouts, so
+# taking a command back must not depend on the model understanding "undo".
 UNDO_WORDS = re.compile(r"(?:please |ok |okay |oops )?(?:undo|take (?:that|it) back)"
                         r"(?: that| it| the last (?:one|command))?(?: please)?[.!]?", re.IGNORECASE)
 
