@@ -566,7 +566,9 @@ def _snapshot(cache) -> list[tuple] | None:
 
 
 def _rollback(saved: list[tuple], fed: int, keep: int) -> None:
-    """Drop the last fed - keep tokens of a pass from every layer of the KV cache."""
+    """Drop the last fed - keep tokens of a pass from every layer of the KV cache. This sets the
+    layers' fields itself (keys, values, cumulative_length), so pyproject.toml bounds transformers
+    to the versions it was tested with; tests/test_draft.py checks it on a tiny model."""
     import torch
 
     for layer, keys, values, cumulative in saved:
