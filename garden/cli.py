@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from garden import tools
+from garden.options import grid, grid_options, interpreter_factory, model_options
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CASES = REPO_ROOT / "training" / "data" / "test.jsonl"
@@ -17,45 +18,6 @@ DEFAULT_CASES = REPO_ROOT / "training" / "data" / "test.jsonl"
 def _fail(message: str, code: int = 2) -> int:
     print(f"garden: {message}", file=sys.stderr)
     return code
-
-
-# --- shared options ----------------------------------------------------------------------------
-
-def _model_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("model")
-    g.add_argument("--base", default="gemma3-270m",
-                   help="gemma3-270m (embedded, default), functiongemma (Hugging Face, needs network), or a folder")
-    g.add_argument("--adapter", default="default", help="LoRA adapter folder (default: models/garden-adapter)")
-    g.add_argument("--no-adapter", action="store_true", help="run the base zero-shot")
-    g.add_argument("--mode", default="fast", choices=["fast", "plain"], help="decoding path (default fast)")
-    g.add_argument("--precision", default=None, choices=["fp32", "bf16", "int8"],
-                   help="PyTorch weights for inference (default fp32; int8 is faster but changes some answers)")
-    g.add_argument("--runtime", default="auto", choices=["auto", "llama", "torch"],
-                   help="where the fast path runs: llama.cpp (the embedded GGUF as shipped, when llama-cpp-python "
-                        "is installed) or PyTorch; auto picks llama.cpp when it can (default)")
-
-
-def _grid_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rows", type=int, default=None, help="garden rows (2-6, default 3 or your save's)")
-    p.add_argument("--cols", type=int, default=None, help="garden columns (2-6, default 3 or your save's)")
-
-
-def _grid(args) -> tuple[int, int]:
-    return args.rows or tools.DEFAULT_ROWS, args.cols or tools.DEFAULT_COLS
-
-
-def _adapter_arg(args) -> str | None:
-    return None if args.no_adapter else args.adapter
-
-
-def interpreter_factory(args):
-    """A zero-argument loader, so the UI can load the model in the background."""
-    def load():
-        from garden.brain.interpret import load_interpreter
-
-        return load_interpreter(base=args.base, adapter=_adapter_arg(args), mode=args.mode, precision=args.precision,
-                                runtime=args.runtime)
-    return load
 
 
 class LazyInterpreter:
@@ -78,7 +40,7 @@ def _new_session(args, use_save: bool):
     from garden.engine import save as saving
     from garden.session import Session
 
-    rows, cols = _grid(args)
+    rows, cols = grid(args)
     problem = tools.check_grid_size(rows, cols)
     if problem:
         raise SystemExit(_fail(problem))
@@ -125,7 +87,7 @@ def cmd_play(args) -> int:
     hooks = {}
     if args.voice != "off":
         try:
-            from garden.speech import game_hooks
+            from garden.voice_game import game_hooks
 
             hooks = game_hooks(session, args)
         except ImportError:
@@ -149,6 +111,8 @@ def cmd_console(args) -> int:
         return 0
     if note:
         print(note)
+    from garden.session import board_text
+
     print("garden console - type a command, /help for help, Ctrl-D to quit.")
     try:
         import readline  # noqa: F401  (line editing and up/down history)
@@ -162,7 +126,7 @@ def cmd_console(args) -> int:
             return 0
         turn = _safe_handle(session, line)
         print("\n".join(turn.lines()))
-        print(_board_text(session.garden))
+        print(board_text(session.garden))
 
 
 def _safe_handle(session, line: str):
@@ -176,18 +140,6 @@ def _safe_handle(session, line: str):
         session.interpreter = None
         session.interpreter_note = str(exc)
         return Turn(input=line.strip(), source="typed", error=str(exc))
-
-
-def _board_text(garden) -> str:
-    width = 14
-    lines = []
-    for r, row in enumerate(garden.board(), 1):
-        cells = [f"{tools.plot_number(r, c, garden.cols)}:{cell}"[:width].ljust(width) for c, cell in enumerate(row, 1)]
-        lines.append("  " + " | ".join(cells))
-    basket = ", ".join(f"{k} {v}" for k, v in garden.basket.items()) or "empty"
-    order = garden.order
-    lines.append(f"  basket: {basket}   score: {garden.score}   order: {garden.order_progress}/{tools.count_of(order['count'], order['seed'])}")
-    return "\n".join(lines)
 
 
 def cmd_prompt(args) -> int:
@@ -205,7 +157,7 @@ def cmd_prompt(args) -> int:
             messages = messages.get("messages", [])
         sys.stdout.write(fg.render(messages, tool_list, add_generation_prompt=args.generation_prompt))
         return 0
-    text = garden_prompt.render_prompt(*_grid(args), [], args.utterance)
+    text = garden_prompt.render_prompt(*grid(args), [], args.utterance)
     sys.stdout.write(text)
     return 0
 
@@ -231,7 +183,7 @@ def cmd_train(args) -> int:
 
 def cmd_bench(args) -> int:
     if args.what == "voice":
-        from garden.speech.bench import main as voice_bench
+        from garden.voice_bench import main as voice_bench
 
         return voice_bench(args)
     from garden.brain.bench import main as bench
@@ -240,7 +192,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_say(args) -> int:
-    from garden.speech.say import main as say
+    from garden.say import main as say
 
     return say(args)
 
@@ -284,8 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("play", help="open the game window")
-    _grid_options(p)
-    _model_options(p)
+    grid_options(p)
+    model_options(p)
     p.add_argument("--headless", action="store_true", help="no window (SDL dummy driver); for tests and demos")
     p.add_argument("--script", help="run the lines of this file as console input")
     p.add_argument("--screenshot", help="write the final frame to this PNG")
@@ -300,15 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_play)
 
     p = sub.add_parser("console", help="the debug console in the terminal")
-    _grid_options(p)
-    _model_options(p)
+    grid_options(p)
+    model_options(p)
     p.add_argument("--json", action="store_true", help="read one command per stdin line, print one JSON object per line")
     p.add_argument("--save", action="store_true", help="load and autosave your saved garden")
     p.add_argument("--no-model", action="store_true", help="do not load the language model (/call only)")
     p.set_defaults(func=cmd_console)
 
     p = sub.add_parser("prompt", help="print the rendered FunctionGemma prompt")
-    _grid_options(p)
+    grid_options(p)
     p.add_argument("--messages", help="Hugging Face messages JSON (a list, or {messages, tools})")
     p.add_argument("--tools", help="Hugging Face tools JSON")
     p.add_argument("--generation-prompt", action="store_true", help="append the open model turn")
@@ -316,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_prompt)
 
     p = sub.add_parser("eval", help="exact-match accuracy on a cases file")
-    _model_options(p)
+    model_options(p)
     p.add_argument("--cases", default=str(DEFAULT_CASES), help="JSONL cases (default: the test split)")
     p.add_argument("--json", action="store_true", help="last line: one JSON object with the scores")
     p.add_argument("--limit", type=int, default=None, help="only the first N cases")
@@ -331,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="measure inference speed (or `bench voice`)")
     p.add_argument("what", nargs="?", default="model", choices=["model", "voice"])
-    _model_options(p)
+    model_options(p)
     p.add_argument("--cases", default=str(DEFAULT_CASES))
     p.add_argument("--limit", type=int, default=None, help="only the first N cases")
     p.add_argument("--modes", default=None, help="comma-separated modes to run")
@@ -340,8 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("say", help="recognise a WAV file and run it on a fresh board")
     p.add_argument("wav")
-    _grid_options(p)
-    _model_options(p)
+    grid_options(p)
+    model_options(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--engine", choices=["vosk", "pocketsphinx"], default=None)
     p.add_argument("--vosk-model", help="folder of a Vosk model")

@@ -11,18 +11,19 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Callable
 
 from garden import tools
+from garden.brain.api import Exchange, Interpretation, Interpreter  # noqa: F401  (the session's vocabulary)
 from garden.engine import Garden
 from garden.engine import save as saving
 
 HISTORY_KEPT = 2  # exchanges fed back to the model so follow-ups ("now water them") resolve
 MAX_INPUT_CHARS = 300  # longer input is refused with a clear reply, never sent to the model
 UNDO_KEPT = 20  # changes /undo can take back, newest first
-# Said or typed, these undo rather than go to the model: the model gets about one command in
-# sixteen wrong (more by voice), and a wrong harvest destroys sprouts, so taking a command back
-# must not depend on the model understanding "undo".
+# Said or typed, these undo rather than go to the model: the model gets some commands wrong (the
+# README's accuracy table says how many; more by voice), and a wrong harvest destroys sprouts, so
+# taking a command back must not depend on the model understanding "undo".
 UNDO_WORDS = re.compile(r"(?:please |ok |okay |oops )?(?:undo|take (?:that|it) back)"
                         r"(?: that| it| the last (?:one|command))?(?: please)?[.!]?", re.IGNORECASE)
 
@@ -36,34 +37,6 @@ HELP = """Commands:
   /reset                start a fresh garden of the same size
   /save, /load          save to / load from your data folder
   /size R C             start a fresh R x C garden (2..6 each)"""
-
-
-@dataclass
-class Exchange:
-    """One finished command: what was said, the calls that ran and the engine's results."""
-
-    utterance: str
-    calls: list[dict]
-    results: list[dict]
-    reply: str | None = None
-
-
-@dataclass
-class Interpretation:
-    """What a brain made of an utterance."""
-
-    calls: list[dict]  # [{"name": ..., "arguments": {...}}]
-    text: str | None = None  # a short text reply when there is no call
-    raw: str = ""  # the model's output, exactly as generated
-    error: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)  # ms per stage
-    stats: dict[str, Any] = field(default_factory=dict)  # tokens, forward passes...
-
-
-class Interpreter(Protocol):
-    description: str  # shown in the HUD, e.g. "gemma3-270m + garden-adapter (fast)"
-
-    def interpret(self, utterance: str, garden: Garden, history: list[Exchange]) -> Interpretation: ...
 
 
 @dataclass
@@ -299,3 +272,16 @@ class Session:
             return
         turn.calls = [c.to_dict() for c in parsed.calls]
         self._execute(turn)
+
+
+def board_text(garden: Garden) -> str:
+    """The board, basket, score and order as lines for a terminal (the console, `garden say`)."""
+    width = 14
+    lines = []
+    for r, row in enumerate(garden.board(), 1):
+        cells = [f"{tools.plot_number(r, c, garden.cols)}:{cell}"[:width].ljust(width) for c, cell in enumerate(row, 1)]
+        lines.append("  " + " | ".join(cells))
+    basket = ", ".join(f"{k} {v}" for k, v in garden.basket.items()) or "empty"
+    order = garden.order
+    lines.append(f"  basket: {basket}   score: {garden.score}   order: {garden.order_progress}/{tools.count_of(order['count'], order['seed'])}")
+    return "\n".join(lines)

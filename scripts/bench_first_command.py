@@ -15,7 +15,7 @@ import time
 
 from garden.brain.evaluate import percentile
 from garden.speech import audio
-from garden.speech.bench import CONDITIONS, load_bench_cases
+from garden.voice_bench import CONDITIONS, load_bench_cases
 from garden.speech.recognisers import PocketSphinxRecogniser
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -67,12 +67,14 @@ def test_constrained_decoding_of_a_random_model_only_produces_valid_calls(tokeni
 
 
 @pytest.mark.slow
-def test_random_model_with_text_allowed_gives_calls_or_a_short_reply(tokenizer):
+def test_random_model_with_text_allowed_gives_valid_calls_or_a_reply_within_the_budget(tokenizer):
     model = _tiny_gemma(tokenizer, seed=1)
     interpreter = ModelInterpreter(models.LoadedModel(model, tokenizer, "tiny-random"), mode="plain", temperature=0)
     meaning = interpreter.interpret("hello there", Garden(), [])
-    assert meaning.error is None
-    assert meaning.calls or meaning.text is not None
+    assert meaning.error is None, meaning.raw
+    assert meaning.calls or meaning.text, meaning.raw
+    assert all(tools.validate_call(c["name"], c["arguments"], 3, 3) == [] for c in meaning.calls)
+    assert meaning.stats["new_tokens"] <= interpreter.budget(3, 3)
 
 
 @pytest.mark.slow
@@ -118,6 +120,11 @@ def test_non_english_and_empty_input_get_a_clear_reply_without_a_model():
     assert looks_english("plant roses in the top row")
     assert not looks_english("положи розы в верхний ряд")
     assert not looks_english("在上面一排种玫瑰")
+    no_model = ModelInterpreter.__new__(ModelInterpreter)  # nothing loaded: touching a model would raise
+    for said, reply in [("   ", "Say or type a garden command."),
+                        ("положи розы в верхний ряд", "I only understand garden commands in English")]:
+        meaning = no_model.interpret(said, Garden(), [])
+        assert meaning.calls == [] and meaning.text.startswith(reply)
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""The fast path returns exactly what the plain path returns (no timing here: CI does not time)."""
+"""The PyTorch fast path returns exactly what plain generate returns; the llama.cpp runtime, whose
+arithmetic is not PyTorch's, the same but for a few near-ties (no timing here: CI does not time)."""
 
 import json
 import random
@@ -13,11 +14,9 @@ from garden.brain.cases import load_cases, replay
 
 ROOT = Path(__file__).resolve().parents[1]
 HAVE_ADAPTER = (models.DEFAULT_ADAPTER / "adapter_config.json").exists()
-# llama.cpp's arithmetic is not PyTorch's, so a near-tie can fall the other way: the mean of runs 7 and 8
-# read "first reap the plot numbered five, then sow ..." as plot 2 in llama.cpp and plot 5 in PyTorch
-# (run 7 had no such case in this sample). Run 13 has two in this sample: "pop tulips in plot 8" (PyTorch
-# plants r3c2; llama.cpp gives the generic refusal, as in `garden eval`) and a held-out multi-action
-# phrasing both runtimes get wrong, differently. More than two of 16 would be a runtime bug, not ties.
+# llama.cpp's arithmetic (8-bit activations, a float16 KV cache) can tip a near-tie the other way:
+# on the 16 sampled cases, adapters so far have had up to two such answers (a plot number read
+# differently, a refusal instead of a call). More than two would be a runtime bug, not ties.
 LLAMA_CHANGES_ALLOWED = 2
 
 
@@ -118,7 +117,7 @@ def test_speculative_guesses_save_passes_without_changing_the_answer(interpreter
 @pytest.mark.slow
 @needs_adapter
 @pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
-def test_llama_runtime_returns_the_calls_of_plain_generate(interpreters):
+def test_llama_runtime_returns_the_calls_of_plain_generate_but_for_near_ties(interpreters):
     """The game's default runtime: llama.cpp on the GGUF as shipped (the weights PyTorch
     dequantises) with the adapter applied by llama.cpp, against plain PyTorch generate with the
     merged adapter. Its arithmetic is not PyTorch's (8-bit activations in the quantised matrix

@@ -29,6 +29,7 @@ def fake_adapter(folder, r=4, alpha=8):
     return tensors
 
 
+@pytest.mark.slow
 @needs_llama
 def test_the_installed_build_runs_on_this_cpu():
     # In a child process, as setup.sh runs it: a build with instructions the CPU reports but
@@ -243,3 +244,20 @@ def test_only_the_most_recently_used_saved_developer_turns_are_kept(tmp_path, mo
     second.reuse(c + [1], keep=len(c))  # c saved: a goes
     second.close()
     assert sorted(tmp_path.glob("prefix-*.state")) == sorted([second._state_file(tuple(b)), second._state_file(tuple(c))])
+
+
+def test_the_decoder_tells_the_llama_runtime_from_a_torch_model_by_the_protocol_not_the_class_name():
+    import torch
+
+    from garden.brain.interpret import CachingRuntime
+
+    methods = [name for name in vars(CachingRuntime) if not name.startswith("_") and callable(getattr(CachingRuntime, name))]
+    assert set(methods) == {"reuse", "keep_prefix", "truncate", "run"}
+    assert all(callable(getattr(llamacpp.LlamaRuntime, name, None)) for name in methods)
+
+    class Renamed:  # any class with the protocol's members is a caching runtime, whatever its name
+        n_vocab, tokens = 8, []
+        reuse = keep_prefix = truncate = run = lambda self, *args, **kwargs: None
+
+    assert isinstance(Renamed(), CachingRuntime)
+    assert not isinstance(torch.nn.Linear(2, 2), CachingRuntime)

@@ -22,7 +22,8 @@ from garden import language
 from garden.engine import Garden
 from garden.session import Session
 from garden.speech import audio, capture, fetch, vocab
-from garden.speech.game import EndOfSpeech, VoiceGame
+from garden.speech.endpoint import EndOfSpeech
+from garden.voice_game import VoiceGame
 from garden.speech.recognisers import (PocketSphinxRecogniser, RecogniserError, clean_transcript, find_vosk_model,
                                        open_recogniser)
 
@@ -72,7 +73,7 @@ def test_the_recognisers_write_the_word_said_not_what_other_recognisers_mishear(
     assert vocab.unmishear("plant tu lips in roe won to") == "plant tulips in row one to"
     assert vocab.unmishear("sun flowers on plot's for daisy's") == "sunflowers on plots for daisies"
     # the language model learns the training transcripts with them written back
-    sentences = vocab.generator_sentences(1500)
+    sentences = vocab.training_sentences()
     assert not any(set(s.split()) & {"tu", "roe", "won", "daisys"} for s in sentences)
 
 
@@ -100,8 +101,8 @@ def test_sampled_sentences_are_lowercase_vocabulary_and_deterministic():
 def test_the_language_model_hears_the_training_phrasings_but_not_the_test_split():
     from garden.brain.cases import load_cases
 
-    sentences = vocab.generator_sentences(1500)
-    assert len(sentences) >= 1500  # follow-ups bring their history's utterances too
+    sentences = vocab.training_sentences()
+    assert len(sentences) >= 20000  # follow-ups bring their history's utterances too
     words = set(vocab.recogniser_words())
     assert all(set(s.split()) <= words for s in sentences)
     assert any(s.startswith("now ") for s in sentences)  # follow-ups, which the grammar rules lack
@@ -109,8 +110,24 @@ def test_the_language_model_hears_the_training_phrasings_but_not_the_test_split(
     # phrasings must reach the recogniser as new sentences, as they reach the model.
     cases = load_cases(Path(__file__).parents[1] / "training" / "data" / "test.jsonl")
     test = {vocab.spoken_form(c["utterance"]) for c in cases}
-    assert len(test) > 400 and not test & set(vocab.generator_sentences(3000))
-    assert vocab.generator_fingerprint() and vocab.generator_fingerprint() == vocab.generator_fingerprint()
+    assert len(test) > 400 and not test & set(sentences)
+
+
+def test_the_shipped_training_sentences_are_what_the_training_generator_writes_now():
+    """garden/speech/training-sentences.txt is data the game reads so that it never imports
+    training/; this fails when the generator or the language tables changed without rewriting it."""
+    from training import speech_sentences
+
+    assert vocab.TRAINING_SENTENCES.read_text(encoding="utf-8") == speech_sentences.text(), (
+        "garden/speech/training-sentences.txt is stale: run python -m training.speech_sentences")
+
+
+def test_the_language_models_file_name_changes_when_its_training_sentences_change(monkeypatch):
+    from garden.speech import recognisers
+
+    before = recognisers.arpa_key()
+    monkeypatch.setattr(vocab, "training_sentences", lambda: ["plant roses in row one"])
+    assert recognisers.arpa_key() != before
 
 
 def _arpa(text):
@@ -175,7 +192,7 @@ def test_transcripts_lose_recogniser_markers_and_keep_words_as_trained():
 
 def test_every_recogniser_word_has_a_pocketsphinx_pronunciation(sphinx):
     assert sphinx.missing == []
-    assert sphinx.name == "pocketsphinx" and "garden words" in sphinx.description
+    assert "garden words" in sphinx.description  # limited to the garden language, not the open vocabulary
 
 
 @needs_espeak
@@ -259,10 +276,13 @@ def test_pocketsphinx_keeps_its_microphone_estimate_for_the_next_session():
 
 
 @needs_espeak
-def test_the_open_vocabulary_option_uses_the_general_model():
-    rec = PocketSphinxRecogniser(open_vocabulary=True)
-    assert "open vocabulary" in rec.description
-    assert isinstance(rec.transcribe(audio.espeak("water the roses")), str)
+def test_the_open_vocabulary_option_hears_words_the_garden_language_lacks():
+    said = audio.espeak("hello computer, tomorrow it will rain")
+    words = set(vocab.recogniser_words())
+    garden_only = PocketSphinxRecogniser(remember=False).transcribe(said)
+    heard = PocketSphinxRecogniser(open_vocabulary=True, remember=False).transcribe(said)
+    assert set(garden_only.split()) <= words
+    assert {"computer", "tomorrow"} & (set(heard.split()) - words), heard
 
 
 def test_without_a_vosk_model_auto_falls_back_to_pocketsphinx_and_says_how_to_get_one(monkeypatch, tmp_path):
@@ -759,7 +779,7 @@ def test_the_voice_bench_replays_the_preparing_thread_on_a_clock_of_audio_time()
     """What the bench adds to a command's latency is the preparing work the game would still be
     doing when speech ends: whole for work on the final words, one step for an early answer to
     words the recogniser then changed (the command stops it)."""
-    from garden.speech.bench import Brain
+    from garden.voice_bench import Brain
 
     case = {"id": "t", "grid": {"rows": 3, "cols": 3}, "utterance": "plant sunflowers in the top row"}
     partials = [(0.5, "plant"), (0.6, "plant sun"), (0.7, "plant sunflowers"), (0.8, "plant sunflowers in"),
@@ -781,7 +801,7 @@ def test_the_voice_bench_replays_the_preparing_thread_on_a_clock_of_audio_time()
 
 @needs_espeak
 def test_say_prints_the_heard_text_calls_and_results_and_json_last(tmp_path, monkeypatch, capsys):
-    from garden.speech import say
+    from garden import say
 
     wav = audio.write_wav(tmp_path / "plant.wav", audio.espeak("plant sunflowers in the top row"))
     monkeypatch.setattr(say, "_session", lambda args: (Session(Garden(rows=args.rows, cols=args.cols),
@@ -798,7 +818,7 @@ def test_say_prints_the_heard_text_calls_and_results_and_json_last(tmp_path, mon
 
 
 def test_say_with_a_missing_or_broken_file_is_one_clear_sentence(tmp_path, capsys):
-    from garden.speech import say
+    from garden import say
 
     args = Namespace(wav=str(tmp_path / "none.wav"), rows=3, cols=3, json=True, engine="pocketsphinx",
                      vosk_model=None, open_vocabulary=False)
@@ -894,7 +914,7 @@ def test_the_first_voice_use_without_a_model_offers_the_download_once(monkeypatc
 # --- the bench -------------------------------------------------------------------------------
 
 def test_word_errors_count_substitutions_insertions_and_deletions():
-    from garden.speech.bench import word_errors
+    from garden.speech.wer import word_errors
 
     assert word_errors("plant roses in row two", "plant roses in row two") == 0
     assert word_errors("plant roses in row two", "plant rose in row") == 2
@@ -903,11 +923,11 @@ def test_word_errors_count_substitutions_insertions_and_deletions():
 
 @needs_espeak
 def test_bench_voice_reports_recognition_on_the_built_in_commands(capsys, tmp_path):
-    from garden.speech import bench
+    from garden import voice_bench
 
     args = Namespace(cases=str(tmp_path / "missing.jsonl"), limit=3, engines="pocketsphinx", conditions="clean,snr20",
                      no_model=True, json=True, failures=False)
-    assert bench.main(args) == 0
+    assert voice_bench.main(args) == 0
     out = capsys.readouterr().out.strip().splitlines()
     result = json.loads(out[-1])
     assert result["cases"] == 3 and result["source"] == "built-in commands"
@@ -919,12 +939,12 @@ def test_bench_voice_reports_recognition_on_the_built_in_commands(capsys, tmp_pa
 
 @needs_espeak
 def test_bench_voice_tries_other_pocketsphinx_settings_and_refuses_bad_ones(capsys, tmp_path):
-    from garden.speech import bench
+    from garden import voice_bench
 
     def run(*sphinx):
         args = Namespace(cases=str(tmp_path / "missing.jsonl"), limit=2, engines="pocketsphinx", conditions="clean",
                          no_model=True, json=True, failures=False, sphinx=list(sphinx))
-        return bench.main(args), capsys.readouterr()
+        return voice_bench.main(args), capsys.readouterr()
 
     code, shown = run("lw=1e-9", "bestpath=no")  # a language model with no say: the words fall apart
     assert code == 0

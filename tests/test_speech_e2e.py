@@ -186,7 +186,7 @@ def push_to_talk(session, game, mic, pcm: bytes, done: threading.Event, problems
 
 def play_by_voice(pulse, interpreter_loader, said: str):
     from garden import ui
-    from garden.speech.game import VoiceGame
+    from garden.voice_game import VoiceGame
 
     daemon, mic = pulse
     session = Session(Garden())

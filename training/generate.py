@@ -1165,7 +1165,7 @@ def draft(rng: random.Random, split: str, category: str) -> tuple[Draft | None, 
     elif made is not None and not made.history and base == "no_call" and split != "test" and rng.random() < 0.4:
         # Chit-chat after a command is still chit-chat: without these, the shipped adapter answered
         # "what a lovely day" after "plant roses in the corners" by planting the roses again.
-        # (Not in the test split yet, so the committed one stays the default run's; see the README.)
+        # (Not in the test split yet, so the committed one stays the default run's; see this file's docstring.)
         made.history = [opening(say.twin(), grid)]
     if made is not None and made.board is None and not made.history and split != "test" and rng.random() < BOARD_CHANCE:
         made.board = random_board(rng, grid)  # a command about plots, said over a planted garden

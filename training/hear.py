@@ -38,7 +38,7 @@ from collections import Counter
 from pathlib import Path
 
 from garden import language, tools
-from garden.speech.bench import word_errors
+from garden.speech.wer import word_errors
 from garden.speech.vocab import spoken_form, unmishear
 from training import generate as gen
 from training.phrasings import held_out_patterns, leaks

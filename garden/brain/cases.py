@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 
 from garden import tools
+from garden.brain.api import Exchange
 from garden.engine import Garden
-from garden.session import Exchange
 
 
 class CaseError(ValueError):

@@ -23,15 +23,15 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol, runtime_checkable
 
 from garden import tools
 from garden.brain import draft
 from garden.brain import format as fg
 from garden.brain import prompt as garden_prompt
+from garden.brain.api import Exchange, Interpretation
 from garden.brain.grammar import Constraint, TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
 from garden.engine import Garden
-from garden.session import Exchange, Interpretation
 
 # For the fast path; `garden bench` shows what each precision costs and scores. fp32 gives
 # exactly the plain path's answers. int8 is 2x faster here but changed 5 of 16 sampled answers
@@ -60,6 +60,25 @@ def inner_model(model):
     return base.model
 
 
+@runtime_checkable
+class CachingRuntime(Protocol):
+    """A runtime that keeps its own KV cache and runs forward passes on token ids: the llama.cpp
+    runtime (garden.brain.llamacpp.LlamaRuntime). The decoder asks it for logits only where the
+    grammar leaves a choice. The other kind of model is a transformers causal LM, whose cache the
+    decoder holds itself (_TorchRun)."""
+
+    n_vocab: int
+    tokens: list[int]  # what the cache holds, in order
+
+    def reuse(self, prompt: list[int], keep: int = 0) -> list[int]: ...  # tokens of prompt not cached yet
+
+    def keep_prefix(self, prefix: list[int]) -> None: ...
+
+    def truncate(self, keep: int) -> None: ...
+
+    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None) -> list: ...
+
+
 @dataclass
 class DecodeResult:
     ids: list[int]
@@ -74,13 +93,13 @@ class ModelInterpreter:
         """temperature > 0 samples instead of greedy decoding (tests use it to explore the
         grammar); allow_text=False permits calls only. max_new_tokens fixes the output budget
         (default: budget(rows, cols), which grows with the grid). loaded.model is a transformers model, or a
-        garden.brain.llamacpp.LlamaRuntime (the llama.cpp runtime, fast path only)."""
+        CachingRuntime such as garden.brain.llamacpp.LlamaRuntime (fast path only)."""
         if mode not in LEVERS:
             raise ValueError(f"unknown mode {mode!r}")
         self.levers = set(LEVERS[mode])  # what the fast loop uses; a test may take one away
         self.loaded = loaded
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
-        self.runtime = "llama" if type(self.model).__name__ == "LlamaRuntime" else "torch"
+        self.runtime = "llama" if isinstance(self.model, CachingRuntime) else "torch"
         if self.runtime == "llama" and (mode == "plain" or temperature > 0):
             raise ValueError("the llama.cpp runtime decodes greedily on the fast path only")
         self.mode = mode
@@ -94,7 +113,7 @@ class ModelInterpreter:
         self._developer_ids: dict[tuple[int, int], list[int]] = {}
         self._start_call_id = fg.CONTROL_TOKENS[fg.START_CALL]
         # One forward pass at a time: voice prepares the prompt from a thread of its own while the
-        # window's worker interprets (garden.speech.game).
+        # window's worker interprets (garden.voice_game).
         self._busy = threading.Lock()
         self._prefilled = 0  # prompt tokens prepare() ran since the last command
         # prepare(answer=True): the answer decoded for a transcript that had stopped changing, kept
@@ -348,6 +367,11 @@ class ModelInterpreter:
             self._prefix[key] = (out.past_key_values, len(ids))
         return self._prefix[key]
 
+    def forget_prefix_cache(self) -> None:
+        """Drop the cached developer turns (PyTorch runtime): after the model's weights change, as
+        in training, they are stale and are computed again on the next command."""
+        self._prefix.clear()
+
     def developer_ids(self, rows: int, cols: int) -> list[int]:
         key = (rows, cols)
         if key not in self._developer_ids:
@@ -542,7 +566,9 @@ def _snapshot(cache) -> list[tuple] | None:
 
 
 def _rollback(saved: list[tuple], fed: int, keep: int) -> None:
-    """Drop the last fed - keep tokens of a pass from every layer of the KV cache."""
+    """Drop the last fed - keep tokens of a pass from every layer of the KV cache. This sets the
+    layers' fields itself (keys, values, cumulative_length), so pyproject.toml bounds transformers
+    to the versions it was tested with; tests/test_draft.py checks it on a tiny model."""
     import torch
 
     for layer, keys, values, cumulative in saved:

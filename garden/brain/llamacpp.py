@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from garden.paths import cache_dir
+
 # PEFT module name -> llama.cpp gemma3 tensor name inside block N.
 _TENSOR_NAMES = {
     "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
@@ -383,9 +385,9 @@ def load(adapter="default", progress: bool = True, threads: int | None = None):
         trained_on = models.adapter_base_id(adapter_dir)
         if trained_on and trained_on != models.EMBEDDED_ID:
             raise LlamaUnavailable(f"the adapter was trained on {trained_on}; llama.cpp runs only the embedded base")
-        lora = adapter_to_gguf(adapter_dir, models.cache_dir() / "llama")
+        lora = adapter_to_gguf(adapter_dir, cache_dir() / "llama")
     runtime = LlamaRuntime(models.embedded_gguf(), lora, threads=threads or default_threads(),
-                           state_dir=models.cache_dir() / "llama")
+                           state_dir=cache_dir() / "llama")
     return models.LoadedModel(runtime, tokenizer, models.EMBEDDED_ID, str(adapter_dir) if adapter_dir else None, note)
 
 

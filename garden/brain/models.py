@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from garden.brain.format import CONTROL_TOKENS
+from garden.paths import cache_dir
 
 EMBEDDED = "gemma3-270m"
 FUNCTIONGEMMA = "functiongemma"
@@ -54,15 +55,6 @@ class LoadedModel:
     @property
     def description(self) -> str:
         return f"{self.base_id} + {Path(self.adapter).name}" if self.adapter else f"{self.base_id} (zero-shot)"
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("GARDEN_CACHE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("garden", appauthor=False))
 
 
 # --- the embedded base -----------------------------------------------------------------------

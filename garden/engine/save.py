@@ -14,19 +14,10 @@ import time
 from pathlib import Path
 
 from garden.engine.garden import Garden
+from garden.paths import data_dir
 
 SAVE_VERSION = 1
 SAVE_NAME = "garden.json"
-
-
-def data_dir() -> Path:
-    """The user's data folder; GARDEN_DATA_DIR overrides it (tests, portable installs)."""
-    override = os.environ.get("GARDEN_DATA_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("garden", appauthor=False))
 
 
 def default_save_path() -> Path:

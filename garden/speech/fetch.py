@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from garden.paths import data_dir
 from garden.speech.recognisers import VOSK_MODEL_NAME, find_vosk_model, is_vosk_model
 
 
@@ -41,8 +42,6 @@ class FetchError(Exception):
 
 
 def models_dir() -> Path:
-    from garden.engine.save import data_dir
-
     return data_dir() / "vosk"
 
 
@@ -114,22 +113,6 @@ def _unpack(archive: Archive, zip_path: Path, target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def progress_bar(stream=sys.stderr) -> Callable[[int, int], None]:
-    """A one-line text progress bar."""
-    state = {"shown": -1}
-
-    def show(got: int, total: int) -> None:
-        percent = min(100, got * 100 // max(total, 1))
-        if percent != state["shown"]:
-            state["shown"] = percent
-            bar = "#" * (percent // 4)
-            stream.write(f"\r  [{bar:<25}] {percent:3d}%  {got / 1e6:5.1f} / {total / 1e6:.1f} MB")
-            if got >= total:
-                stream.write("\n")
-            stream.flush()
-    return show
-
-
 def fetch_vosk(archive: Archive = VOSK_SMALL_EN) -> int:
     """The `garden models fetch vosk` command."""
     target = models_dir() / archive.name
@@ -137,10 +120,13 @@ def fetch_vosk(archive: Archive = VOSK_SMALL_EN) -> int:
         print(f"The Vosk model is already installed at {target}.")
         return 0
     print(f"Downloading {archive.name} ({archive.size / 1e6:.0f} MB, {LICENCE}) into {target.parent} ...")
+    from tqdm import tqdm
+
     try:
-        path = download(archive, progress=progress_bar())
+        with tqdm(total=archive.size, unit="B", unit_scale=True, file=sys.stderr) as bar:
+            path = download(archive, progress=lambda got, total: bar.update(got - bar.n))
     except FetchError as exc:
-        print(f"\ngarden: {exc}", file=sys.stderr)
+        print(f"garden: {exc}", file=sys.stderr)
         return 1
     print(f"Installed and checked: {path}. `garden play` now uses Vosk.")
     return 0

@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from garden.paths import data_dir
 from garden.speech import audio, vocab
 
 SAMPLE_RATE = 16000
@@ -78,8 +79,6 @@ class Recogniser:
 def vosk_search_dirs() -> list[Path]:
     """Folders that may hold Vosk models: VOSK_MODEL_PATH, ours in the data dir, then Vosk's own
     cache folders."""
-    from garden.engine.save import data_dir
-
     dirs = [data_dir() / "vosk", Path("/usr/share/vosk"), Path.home() / "AppData" / "Local" / "vosk",
             Path.home() / ".cache" / "vosk"]
     env = os.environ.get("VOSK_MODEL_PATH")
@@ -114,8 +113,6 @@ def find_vosk_model(explicit: str | Path | None = None) -> Path | None:
 
 def _is_ours(folder: Path) -> bool:
     """The garden's own data folder, or the folder VOSK_MODEL_PATH names: any model there is wanted."""
-    from garden.engine.save import data_dir
-
     env = os.environ.get("VOSK_MODEL_PATH")
     return folder == data_dir() / "vosk" or (env is not None and folder == Path(env))
 
@@ -218,25 +215,28 @@ LM_SENTENCES = 60000
 BUILD_NOTE = "building the garden's speech model (the first time only, about 15 seconds)…"
 
 
+def arpa_key() -> str:
+    """Names the language model's recipe: the grammar, the vocabulary, the misheard forms it writes
+    back, the training sentences and vocab.SAID_ALSO."""
+    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
+                         vocab.training_sentences(), vocab.SAID_ALSO])
+    return hashlib.sha1(recipe.encode()).hexdigest()[:12]
+
+
 def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
-    the training generator's sentences, and those again in the other words players use for some
-    (vocab.said_also). Built once (15-19 s on a 2-core AMD EPYC; announce(BUILD_NOTE)
-    first, so the player knows why the wait) and kept in the data folder under a name that
-    changes with the grammar, the vocabulary, the misheard forms it writes back, the generator and
-    vocab.SAID_ALSO."""
-    from garden.engine.save import data_dir
-
-    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
-                         vocab.GENERATED_CASES, vocab.generator_fingerprint(), vocab.SAID_ALSO])
-    key = hashlib.sha1(recipe.encode()).hexdigest()[:12]
+    the training generator's sentences (vocab.training_sentences), and those again in the other
+    words players use for some (vocab.said_also). Built once (15-19 s on a 2-core AMD EPYC;
+    announce(BUILD_NOTE) first, so the player knows why the wait) and kept in the data folder
+    under a name that changes with its recipe (arpa_key)."""
+    key = arpa_key()
     path = data_dir() / "speech" / f"garden-{key}.arpa"
     with _arpa_lock:
         if not path.exists():
             if key not in _arpa_texts:
                 if announce:
                     announce(BUILD_NOTE)
-                sentences = vocab.sample_sentences(LM_SENTENCES) + vocab.generator_sentences()
+                sentences = vocab.sample_sentences(LM_SENTENCES) + vocab.training_sentences()
                 _arpa_texts[key] = vocab.arpa_model(sentences + vocab.said_also(sentences))
             text = _arpa_texts[key]
             try:
@@ -273,20 +273,12 @@ class PocketSphinxRecogniser(Recogniser):
             import pocketsphinx
         except (ImportError, OSError) as exc:
             raise RecogniserError(f"PocketSphinx is not usable ({exc}); pip install pocketsphinx.") from exc
-        # topn: Gaussians scored per frame; the default 4 is tuned for slow machines, 16 cuts word
-        # errors on test speech by a third at about a tenth of real time. fwdflat: the second,
-        # flat-lexicon pass rescored garden commands worse than the tree pass alone, and costs time.
-        # dither: real microphones never send exact zeros, recordings do (log(0) upsets the
-        # features); a fixed seed keeps it deterministic. lw: the language model's weight in the
-        # first pass. The garden model knows the training phrasings, and players say other ones:
-        # on 60 spoken commands of phrasings training never saw (a test-style split of another
-        # seed, not the test split), lw 6.5 (the default) -> 5 took word errors 17.9% -> 16.7% and
-        # commands right 39 -> 43; 3-5.5 all heard better than 6.5, 8-13 worse; 4.5 heard best
-        # (15.2%, 42 right) but made a session's first command, heard with the model's generic
-        # microphone estimate, "the sunflowers in the top row". First commands are where a lower
-        # weight costs (the 60 each with a fresh estimate: 10 -> 8 heard exactly); the estimate
-        # is kept between sessions, so that is a player's first command ever. The second pass's
-        # own weight (bestpathlw 9.5) was best left alone.
+        # topn 16: Gaussians scored per frame (the default 4 suits slow machines; 16 hears better
+        # at about a tenth of real time). fwdflat off: the second, flat-lexicon pass rescored
+        # garden commands worse and costs time. dither: recordings have exact zeros, which upset
+        # the features; seeded, so it stays deterministic. lw 5 (default 6.5): the language model
+        # knows the training phrasings and players say others, so it is trusted a little less.
+        # docs/speech-tuning.md has the measurements behind each.
         options = dict(loglevel="FATAL", dither=True, seed=1, topn=16, fwdflat=False, lw=5.0) | (decoder_options or {})
         self.missing: list[str] = []
         try:
@@ -321,30 +313,22 @@ class PocketSphinxRecogniser(Recogniser):
 
     # PocketSphinx normalises each utterance by a running estimate of the microphone's cepstral
     # mean (live CMN). It starts from the model's generic guess, so the first command of a
-    # session is heard worst (measured: "the sunflowers..." for "plant sunflowers..." until the
-    # estimate has seen one utterance). Keeping the estimate in the data folder lets the next
-    # session start where this one ended; a first command ever is heard twice (FIRST_LW).
+    # session is heard worst. Keeping the estimate in the data folder lets the next session start
+    # where this one ended.
     CMN_FILE = "pocketsphinx-cmn.txt"
-    # Until the estimate has seen one utterance (no saved one, first command), that command is
-    # heard twice: live, for the partial text, then again from its start with the estimate the
-    # live pass ended with, and both times with the language model weighted 6.5 instead of 5 (a
-    # generic estimate makes the sounds less sure, so the model's word order counts for more).
-    # Measured on 20 test-split commands x 3 voices x 3 lead-in silences, each a first command
-    # (/work/logs/flake/sim2.py): exact 35/180 one pass at lw 5, 44 at 6.5, 57 two passes at 5,
-    # 67 two at 6.5; a warmed-up estimate, one pass at 5: 60. The price is a second decode of
-    # the first command only (about a seventh of its length, RTF 0.14).
+    # A first command ever (no saved estimate) is heard twice: live, for the partial text, then
+    # again from its start with the estimate the live pass ended with, both times with the
+    # language model weighted FIRST_LW instead of 5 (a generic estimate makes the sounds less
+    # sure, so word order counts for more). It costs a second decode of that command only
+    # (about a seventh of its length); docs/speech-tuning.md has the measurements.
     FIRST_LW = 6.5
     FIRST_SEARCH = "garden-first"
     # PocketSphinx updates that estimate per block it is given, so the same audio in other block
-    # sizes can be heard differently (measured: "plant sunflowers in the top row" after 0.6 s of
-    # silence came out "right so the flowers in the top row" in 4000-byte blocks, right in 800, 1600
-    # and 3200; a PulseAudio microphone delivers blocks of varying size). It is always fed 100 ms
-    # blocks, as the voice bench and `garden say` feed it, whatever the microphone delivers.
+    # sizes can be heard differently, and a PulseAudio microphone delivers blocks of varying size.
+    # It is always fed 100 ms blocks, as the voice bench and `garden say` feed it.
     BLOCK_BYTES = audio.BLOCK_BYTES
 
     def _cmn_path(self) -> Path:
-        from garden.engine.save import data_dir
-
         return data_dir() / "speech" / self.CMN_FILE
 
     def _restore_cmn(self) -> bool:

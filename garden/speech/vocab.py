@@ -7,7 +7,7 @@ sentences from, so a recogniser limited to these words hears every word the mode
     vosk_phrases(has_word)    that vocabulary minus the words a Vosk model lacks, plus "[unk]"
     grammar()                 the shapes of garden commands, as weighted rules
     sample_sentences(n)       random sentences from the grammar
-    generator_sentences(n)    how the training data phrases commands, as a recogniser writes them
+    training_sentences()      how the training data phrases commands, as a recogniser writes them
     said_also(sentences)      those sentences again with the other words players use (SAID_ALSO)
     arpa_model()              a trigram language model (ARPA text) trained on sentences
     pronunciations(lookup)    phones for words the PocketSphinx dictionary lacks
@@ -16,12 +16,11 @@ sentences from, so a recogniser limited to these words hears every word the mode
 from __future__ import annotations
 
 import functools
-import hashlib
-import inspect
 import math
 import random
 import re
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Callable, Iterable
 
 from garden import language, tools
@@ -397,43 +396,17 @@ def spoken_form(utterance: str) -> str | None:
     return " ".join(words) if words and not re.search(r"\d", " ".join(words)) else None
 
 
-GENERATED_CASES = 20000  # training-generator conversations mixed into the language model
+TRAINING_SENTENCES = Path(__file__).with_name("training-sentences.txt")
 
 
-def _training_generator():
-    """training.generate, or None when training/ is not installed."""
+def training_sentences() -> list[str]:
+    """How the training data phrases commands, as a recogniser writes them: the sentences of
+    TRAINING_SENTENCES, which `python -m training.speech_sentences` writes from the training
+    generator's train split. [] when the file is missing."""
     try:
-        from training import generate
-    except ImportError:
-        return None
-    return generate
-
-
-def generator_fingerprint() -> str:
-    """Changes when the training generator or the language tables change (the language model's
-    cache key), without running the generator. Empty when training/ is not installed."""
-    generate = _training_generator()
-    if generate is None:
-        return ""
-    return hashlib.sha1(inspect.getsource(generate).encode() + inspect.getsource(language).encode()).hexdigest()[:12]
-
-
-def generator_sentences(cases: int = GENERATED_CASES, seed: int = 11) -> list[str]:
-    """Every utterance of `cases` conversations from the training generator's train split, in
-    spoken form: the many ways the model was taught to phrase commands. Train split only, so the
-    held-out phrasings of the test split (which the voice bench speaks) stay out. Mixed into the
-    language model they cut word errors on 100 held-out test commands from 16.2% to 14.3%
-    (sentences exact 33% -> 39%). [] when training/ is not installed."""
-    generate = _training_generator()
-    if generate is None:
+        return TRAINING_SENTENCES.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
         return []
-    out = []
-    for case in generate.generate("train", cases, seed):
-        for utterance in [past["utterance"] for past in case.get("history", [])] + [case["utterance"]]:
-            spoken = spoken_form(utterance)
-            if spoken:
-                out.append(unmishear(spoken))
-    return out
 
 
 # --- a small n-gram language model -------------------------------------------------------------

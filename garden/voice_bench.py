@@ -7,7 +7,7 @@ real-time factor of recognition, and the latency from the end of speech to execu
 recogniser's finish plus the model plus the engine: what a player waits for after letting go).
 
     garden bench voice --limit 100 [--modes pocketsphinx,vosk] [--json]
-    python -m garden.speech.bench --limit 20 --conditions clean --no-model
+    python -m garden.voice_bench --limit 20 --conditions clean --no-model
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from garden.speech.vocab import spoken_form, unmishear
+from garden.speech.wer import word_errors
 
 DEFAULT_LIMIT = 100
 
@@ -58,16 +61,6 @@ BUILT_IN = [
         {"name": "plant_seed", "arguments": {"seed": "daisy", "plots": [{"row": r, "col": 1} for r in (1, 2, 3)]}},
         {"name": "water_plots", "arguments": {"plots": [{"row": r, "col": 1} for r in (1, 2, 3)]}}]},
 ]
-
-def word_errors(reference: str, hypothesis: str) -> int:
-    ref, hyp = reference.split(), hypothesis.split()
-    row = list(range(len(hyp) + 1))
-    for i in range(1, len(ref) + 1):
-        diagonal, row[0] = row[0], i
-        for j in range(1, len(hyp) + 1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (ref[i - 1] != hyp[j - 1]))
-    return row[len(hyp)]
-
 
 def load_bench_cases(path: str | Path | None, limit: int | None) -> tuple[list[dict], str]:
     from garden.brain.cases import CaseError, load_cases
@@ -151,14 +144,14 @@ class Brain:
 
     def speak(self, case: dict, partials: list[tuple[float, str]], end: float, final: str | None = None,
               asked: float = float("inf")) -> tuple[float, float, int]:
-        """The game's preparing thread (garden.speech.game.VoiceGame._prepare_loop) replayed on a
+        """The game's preparing thread (garden.voice_game.VoiceGame._prepare_loop) replayed on a
         clock of audio time: partials are (time heard, text) in order; the model works on the
         newest one whenever it is free, and decodes its answer once it has not changed for
         ANSWER_AFTER_SECONDS. Each step really runs; its measured time moves the clock. Returns
         (seconds of work, seconds still running when speech ended at `end`, early answers).
         An early answer to other words than `final` stops at its next forward pass once the
         command is asked for at `asked` (as interpret() makes it); other work is counted whole."""
-        from garden.speech.game import ANSWER_AFTER_SECONDS
+        from garden.voice_game import ANSWER_AFTER_SECONDS
 
         now, work, answers, steady, taken = 0.0, 0.0, 0, "", -1
 
@@ -216,7 +209,8 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
     rows = []
     for condition in conditions:
         row = Row(name, condition.name)
-        for i, case in enumerate(cases):
+        for i, case in enumerate(tqdm(cases, desc=f"  {name} / {condition.name}", unit="command", file=sys.stderr,
+                                      disable=not progress)):
             pcm = espeak_command(case["reference"], voice=condition.voice, speed=condition.speed, pitch=condition.pitch)
             if condition.snr_db is not None:
                 pcm = mix_noise(pcm, condition.snr_db, seed=i)
@@ -265,10 +259,6 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
             elif text != reference:  # recognition only: a failure is a sentence heard differently
                 row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": None})
             row.latencies_ms.append(latency)
-            if progress:
-                print(f"\r  {name} / {condition.name}: {i + 1}/{len(cases)}", end="", file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
         rows.append(row)
     return rows
 
@@ -362,7 +352,7 @@ def main(args) -> int:
     brain, model = None, None
     if not getattr(args, "no_model", False):
         from garden.brain.models import ModelError
-        from garden.cli import interpreter_factory
+        from garden.options import interpreter_factory
 
         try:
             interpreter = interpreter_factory(args)()
@@ -395,8 +385,8 @@ def main(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m garden.speech.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--cases", default=str(Path(__file__).resolve().parents[2] / "training" / "data" / "test.jsonl"))
+    p = argparse.ArgumentParser(prog="python -m garden.voice_bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--cases", default=str(Path(__file__).resolve().parents[1] / "training" / "data" / "test.jsonl"))
     p.add_argument("--limit", type=int, default=None, help=f"first N speakable cases (default {DEFAULT_LIMIT}, 0 = all)")
     p.add_argument("--engines", default="pocketsphinx,vosk",
                    help="pocketsphinx, vosk, pocketsphinx-open (comma-separated)")

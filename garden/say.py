@@ -11,6 +11,7 @@ import sys
 import time
 
 from garden import tools
+from garden.session import Session, board_text
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -51,9 +52,7 @@ def main(args) -> int:
         turn = session.handle(text, source="voice")
         calls, results = turn.calls, turn.results
         print("\n".join(turn.lines()))
-        from garden.cli import _board_text
-
-        print(_board_text(session.garden))
+        print(board_text(session.garden))
     if args.json:
         print(json.dumps({"text": text, "engine": recogniser.name, "calls": calls, "results": results}))
     return 0
@@ -62,9 +61,8 @@ def main(args) -> int:
 def _session(args):
     """A fresh board of the asked size with the model loaded, or (None, why not)."""
     from garden.brain.models import ModelError
-    from garden.cli import interpreter_factory
     from garden.engine import Garden
-    from garden.session import Session
+    from garden.options import interpreter_factory
 
     session = Session(Garden(rows=args.rows, cols=args.cols))
     try:

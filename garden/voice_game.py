@@ -1,5 +1,7 @@
 """Voice in the game window: push-to-talk on SPACE, or hands-free with end-of-speech detection.
 
+Glue over several layers (speech, session, the window), so it lives next to the CLI, not in speech/.
+
 The window calls on_event (key presses) and on_frame (once a frame); everything else happens on
 one voice thread: it reads the microphone, feeds the recogniser, writes session.voice for the HUD
 (status, engine, live partial transcript, level, message) and hands the final text to the window
@@ -13,11 +15,15 @@ text is the same.
     game.start()
     garden.ui.play(session, on_event=game.on_event, on_frame=game.on_frame)
     game.close()
+
+`garden play` does this through game_hooks(session, args).
 """
 
 from __future__ import annotations
 
+import atexit
 import collections
+import inspect
 import queue
 import sys
 import threading
@@ -25,10 +31,9 @@ import time
 import traceback
 from typing import Callable
 
-import numpy as np
-
 from garden.speech.audio import BYTES_PER_SECOND
 from garden.speech.capture import CaptureError, Microphone
+from garden.speech.endpoint import EndOfSpeech
 from garden.speech.recognisers import Recogniser, RecogniserError, open_recogniser
 
 PRE_ROLL_SECONDS = 0.3  # audio from just before the key press: people start talking as they press
@@ -39,55 +44,6 @@ MAX_UTTERANCE_SECONDS = 15.0
 # decode that the next word interrupts.
 ANSWER_AFTER_SECONDS = 0.2
 NOTHING_HEARD = "I didn't catch a command; hold SPACE while you speak, then let go."
-
-
-class EndOfSpeech:
-    """Energy-based voice activity detection for hands-free play.
-
-    feed(pcm) returns "start" when speech begins (after `start_seconds` of loud audio), "end" when
-    `end_seconds` of quiet follow speech, else None. Loud means `margin_db` above a noise floor that
-    follows the quiet parts of the signal."""
-
-    def __init__(self, start_seconds: float = 0.1, end_seconds: float = 0.6, margin_db: float = 10.0,
-                 floor_db: float = -60.0, min_speech_db: float = -45.0, frame_seconds: float = 0.02):
-        self.start_frames = max(1, round(start_seconds / frame_seconds))
-        self.end_frames = max(1, round(end_seconds / frame_seconds))
-        self.margin_db, self.floor_db, self.min_speech_db = margin_db, floor_db, min_speech_db
-        self.frame_bytes = int(2 * 16000 * frame_seconds)
-        self.in_speech = False
-        self._loud = self._quiet = 0
-        self._pending = b""
-
-    def feed(self, pcm: bytes) -> str | None:
-        event = None
-        data = self._pending + pcm
-        usable = len(data) - len(data) % self.frame_bytes
-        self._pending = data[usable:]
-        for i in range(0, usable, self.frame_bytes):
-            event = self._frame(data[i:i + self.frame_bytes]) or event
-        return event
-
-    def _frame(self, frame: bytes) -> str | None:
-        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
-        db = 20 * np.log10(max(float(np.sqrt(np.mean(samples ** 2))) / 32768, 1e-6))
-        loud = db > max(self.floor_db + self.margin_db, self.min_speech_db)
-        if not self.in_speech:
-            if not loud:  # the floor follows quiet frames fast going down, slowly going up
-                rate = 0.3 if db < self.floor_db else 0.02
-                self.floor_db += rate * (db - self.floor_db)
-            self._loud = self._loud + 1 if loud else 0
-            if self._loud >= self.start_frames:
-                self.in_speech, self._quiet = True, 0
-                return "start"
-            return None
-        self._quiet = 0 if loud else self._quiet + 1
-        if self._quiet >= self.end_frames:
-            self.in_speech, self._loud = False, 0
-            return "end"
-        return None
-
-    def reset(self) -> None:
-        self.in_speech, self._loud, self._quiet, self._pending = False, 0, 0, b""
 
 
 def post_to_window(text: str) -> None:
@@ -356,3 +312,27 @@ class VoiceGame:
             except Exception as exc:  # the window is gone or not up yet: say so, keep listening
                 self.voice.status, self.voice.message = "idle", f"could not hand over what I heard ({exc})"
         self._working = False
+
+
+def game_hooks(session, args) -> dict:
+    """Keyword arguments for garden.ui.play that add voice to the window (on_event: SPACE is
+    push-to-talk; on_frame). A headless run has no keyboard, so it only listens with --listen."""
+    if getattr(args, "headless", False) and not getattr(args, "listen", False):
+        return {}
+    engine = None if args.voice in (None, "auto") else args.voice
+    game = VoiceGame(session, engine=engine, vosk_model=args.vosk_model, open_vocabulary=args.open_vocabulary,
+                     input_device=args.input_device, listen=args.listen)
+    game.start()
+    if engine is None:  # the first voice use without a Vosk model: say so and download it
+        from garden.speech.fetch import offer_download
+
+        def offer() -> None:
+            if game.ready.wait(120) and not game.failed and game.recogniser.name != "vosk":
+                offer_download(session.voice, args.vosk_model)
+        threading.Thread(target=offer, name="garden-vosk-offer", daemon=True).start()
+    atexit.register(game.close)
+    hooks = {"on_event": game.on_event, "on_frame": game.on_frame}
+    from garden import ui
+
+    accepted = inspect.signature(ui.play).parameters
+    return {name: hook for name, hook in hooks.items() if name in accepted}
