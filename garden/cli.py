@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write every case's outcome (JSONL: id, category, ok, utterance, expected, got, raw)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("train", help="train the garden adapter (see training/README)", add_help=False)
+    p = sub.add_parser("train", help="teach the garden adapter what is new in training/data (see the README's Retrain section)", add_help=False)
     p.add_argument("train_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_train)
 

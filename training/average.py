@@ -6,7 +6,7 @@
 Runs 7 and 8 both started from run 6's line of adapters but leant on different categories (run 8
 gave plot lists, out-of-grid requests and regions more weight, and rows, columns and coordinates
 less) and each was better where its data leant. The mean of their weights kept most of both
-(see the README's run history). Each LoRA matrix is averaged on its own (A with A, B with B):
+(see docs/training-runs.md). Each LoRA matrix is averaged on its own (A with A, B with B):
 the exact mean of the two updates B·A would need twice the rank, and twice the size, over the
 20 MB a shipped adapter may have; with parents this close (their weights differ by about a tenth)
 the two are near each other, and `garden eval` is the judge either way.

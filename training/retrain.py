@@ -47,9 +47,12 @@ COMPARISON = "comparison.json"
 
 
 def parse_args(argv):
+    loop = train.parser().format_help().split("options:", 1)[-1].split("\n", 2)[-1]  # less its usage and -h
     p = argparse.ArgumentParser(prog="garden train", description=__doc__.split("\n\n")[0],
-                                epilog="Other options (--steps, --lr, --batch, ...) go to the training loop: "
-                                       "python -m training.train --help lists them.")
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="options of the training loop (passed on to it; the defaults shown are its own, "
+                                       f"where `garden train` itself uses a learning rate of 1e-4, 10 warmup steps and "
+                                       f"{STEPS} steps):\n{loop}")
     p.add_argument("--install", dest="install", action="store_const", const=True, default=None,
                    help="install the new adapter whatever the scores say")
     p.add_argument("--no-install", dest="install", action="store_const", const=False,
@@ -105,6 +108,7 @@ def update(opts, loop_args, command: str) -> int:
     from training.generate import write_cases
 
     t0 = time.time()
+    train.parser().parse_args(loop_args)  # a mistyped option is said now (and exits 2), not after minutes
     problem = adapters.problem(opts.installed)
     if problem:
         print(f"garden train: no adapter to update ({problem}) `garden train --from-base` makes one.", file=sys.stderr)

@@ -82,7 +82,8 @@ class Config:
     focus_share: float = _opt(0.15, "the share of training examples drawn from --focus-cases")
 
 
-def parse_args(argv) -> tuple[Config, argparse.Namespace]:
+def parser() -> argparse.ArgumentParser:
+    """The training loop's options, one for each Config field, with its help and default."""
     cfg = Config()
     p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n\n")[0])
     for f in fields(Config):
@@ -94,7 +95,12 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--fresh", action="store_true",
                    help="start over even if --run-dir holds an unfinished run (its checkpoint is deleted)")
     p.add_argument("--no-test", action="store_true", help="skip the test-split evaluation at the end")
-    args = p.parse_args(argv)
+    return p
+
+
+def parse_args(argv) -> tuple[Config, argparse.Namespace]:
+    cfg = Config()
+    args = parser().parse_args(argv)
     given = {name for name in asdict(cfg) if getattr(args, name) != getattr(cfg, name)}
     if args.resume:
         run_dir = Path(args.run_dir) if args.run_dir else last_run_dir()
@@ -359,7 +365,7 @@ def validate(model, tokenizer, val_examples, interpreter, val_cases) -> dict:
             groups.setdefault(ex.grid, []).append(ex)
         losses = [batch_loss(model, tokenizer, exs[i:i + 8]).item() * len(exs[i:i + 8])
                   for exs in groups.values() for i in range(0, len(exs), 8)]
-    interpreter._prefix.clear()  # weights changed: the cached developer turns are stale
+    interpreter.forget_prefix_cache()  # weights changed: the cached developer turns are stale
     report = evaluate(interpreter, val_cases)
     model.train()
     return {"val_loss": sum(losses) / max(1, len(val_examples)), "val_exact_match": report["exact_match"]}
@@ -405,6 +411,12 @@ def save_checkpoint(model, optimizer, state: dict, run_dir: Path) -> None:
 
 def main(argv=None) -> int:
     cfg, args = parse_args(argv if argv is not None else sys.argv[1:])
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:  # said now, not after an hour of training
+        print("garden train: training draws its loss plot with matplotlib, which is not installed: "
+              "pip install 'garden[train]'", file=sys.stderr)
+        return 2
     import torch
     from tqdm import tqdm
 
@@ -706,7 +718,7 @@ def test_interpreter(cfg, model, adapter_dir: Path, interpreter):
         except llamacpp.LlamaUnavailable as exc:
             print(f"note: scoring with PyTorch ({exc})", file=sys.stderr)
     model.eval()
-    interpreter._prefix.clear()
+    interpreter.forget_prefix_cache()
     return interpreter
 
 
