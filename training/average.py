@@ -78,8 +78,9 @@ def widen(weights: dict, config: dict, widest: dict, widest_config: dict) -> dic
     return out
 
 
-def average(folders: list[Path], out: Path, half: bool = False) -> dict:
-    """Write the mean of the adapters in `folders` to `out`; returns its report (without scores)."""
+def average(folders: list[Path], out: Path, half: bool = False, shares: list[float] | None = None) -> dict:
+    """Write the mean of the adapters in `folders` to `out` (weighted by `shares`, which add up to 1,
+    when given); returns its report (without scores)."""
     import torch
     from safetensors.torch import load_file, save_file
 
@@ -100,7 +101,8 @@ def average(folders: list[Path], out: Path, half: bool = False) -> dict:
     if any(w.keys() != weights[0].keys() for w in weights):
         raise AverageError("the adapters adapt different layers.")
     weights = [widen(w, c, weights[widest], config) for w, (c, _, _) in zip(weights, parents)]
-    mean = {k: sum(w[k].float() for w in weights) / len(weights) for k in weights[0]}
+    shares = shares or [1 / len(weights)] * len(weights)
+    mean = {k: sum(share * w[k].float() for share, w in zip(shares, weights)) for k in weights[0]}
     dtype = torch.float16 if half else None
     mean = {k: v.to(dtype or weights[0][k].dtype).contiguous() for k, v in mean.items()}
 
@@ -118,7 +120,7 @@ def average(folders: list[Path], out: Path, half: bool = False) -> dict:
     learnt = sorted(set().union(*(m.get("cases", []) for _, m, _ in parents)))  # what any parent learnt
     (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": meta.get("base_id"),
                                                          "data_hash": data_hash, "cases": learnt}))
-    report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders],
+    report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders], "shares": shares,
               "parents": [r for _, _, r in parents], "data_hash": data_hash, "float16": half, "val": None, "test": None}
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
