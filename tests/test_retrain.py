@@ -220,7 +220,11 @@ def test_garden_train_survives_ctrl_c_resumes_and_installs_what_its_scores_say(t
     assert done.returncode == 0, done.stderr[-3000:]
     run = next((tmp_path / "runs").glob("*-update"))
     record = json.loads((run / "comparison.json").read_text())
-    assert len(json.loads((run / "adapter" / "report.json").read_text())["loss_curve"]) == 4
+    assert len(json.loads((run / "continued" / "report.json").read_text())["loss_curve"]) == 4
+    # the new adapter is the installed one moved part of the way towards that run
+    assert record["made"]["share"] in retrain.STEPS_TOWARDS_RUN
+    assert json.loads((run / "adapter" / "report.json").read_text())["shares"] == [1 - record["made"]["share"],
+                                                                                  record["made"]["share"]]
     assert record["new"]["your new cases"]["n"] == 12 and record["new"]["test split"]["n"] == 8
     # a few steps on the new cases already teach them (the installed adapter knows no "pond side")
     assert record["new"]["your new cases"]["exact_match"] > record["old"]["your new cases"]["exact_match"]

@@ -130,8 +130,8 @@ def update(opts, loop_args, command: str) -> int:
     run = train.new_run_dir("update", Path(opts.runs_dir))
     write_cases(run / "new-cases.jsonl", new)
     seed = int(t0) % 1_000_000  # a new seed's data each run: replay that is not the same 6,000 cases again
-    plan = {"command": command, "installed": opts.installed,
-            "test_cases": opts.test_cases, "cases_dir": opts.cases_dir, "seed": seed, "fresh_seed": seed + 1, "fresh_cases": opts.fresh_cases,
+    plan = {"command": command, "installed": opts.installed, "test_cases": opts.test_cases,
+            "cases_dir": opts.cases_dir, "seed": seed, "fresh_seed": seed + 1, "fresh_cases": opts.fresh_cases,
             "install": opts.install, "minutes": opts.minutes, "loop_args": loop_args, "started": t0}
     (run / "plan.json").write_text(json.dumps(plan, indent=1), encoding="utf-8")
     print(f"{len(new)} new case{'s' if len(new) != 1 else ''} to learn (the installed adapter knows {known}); "
@@ -179,6 +179,10 @@ def soup(run: Path, plan: dict, new: list[dict]) -> tuple[Path, dict]:
 
 def resume(opts, loop_args) -> int:
     run = train.last_run_dir(Path(opts.runs_dir))
+    if run is not None and (run / "recipe.json").exists():
+        from training import recipe
+
+        return recipe.main(["--resume", "--runs-dir", opts.runs_dir, *loop_args])
     if run is None or not (run / "plan.json").exists():
         if run is not None and (run / train.CONFIG_FILE).exists():
             return train.main(["--resume", "--run-dir", str(run), *loop_args])  # a run of the training loop alone
