@@ -220,8 +220,10 @@ def cmd_models(args) -> int:
         print(f"adapter: {adapter} (trained on {models.adapter_base_id(adapter) or 'unknown base'})")
     else:
         print(f"adapter: none at {adapter} (the model runs zero-shot; `garden train` makes one)")
-    from garden.brain import llamacpp
+    from garden.brain import adapters, llamacpp
 
+    if not adapters.problem(adapters.previous_of(adapter)):
+        print(f"previous adapter: {adapters.previous_of(adapter)} (`garden train --rollback` puts it back)")
     if llamacpp.available():
         print("runtime: llama.cpp (llama-cpp-python) for the fast path; PyTorch for training and --mode plain")
     else:
