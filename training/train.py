@@ -409,13 +409,22 @@ def save_checkpoint(model, optimizer, state: dict, run_dir: Path) -> None:
     tmp.rename(final)  # a crash mid-save leaves the previous checkpoint intact
 
 
-def main(argv=None) -> int:
-    cfg, args = parse_args(argv if argv is not None else sys.argv[1:])
+def missing_extra() -> str | None:
+    """Training draws its loss plot with matplotlib, which only the `train` extra installs: said before
+    any work, not after an hour of it."""
     import importlib.util
 
-    if importlib.util.find_spec("matplotlib") is None:  # said now, not after an hour of training
-        print("garden train: training draws its loss plot with matplotlib, which is not installed: "
-              "pip install 'garden[train]'", file=sys.stderr)
+    if importlib.util.find_spec("matplotlib") is None:
+        return ("garden train: training needs matplotlib (for its loss plot), which is not installed: "
+                "pip install -e '.[train]' in your checkout (make test installs it too).")
+    return None
+
+
+def main(argv=None) -> int:
+    cfg, args = parse_args(argv if argv is not None else sys.argv[1:])
+    missing = missing_extra()
+    if missing:
+        print(missing, file=sys.stderr)
         return 2
     import torch
     from tqdm import tqdm
