@@ -9,7 +9,8 @@ to 14.3% (sentences exact 33% -> 39%). Train split only, so the held-out phrasin
 (which the voice bench speaks) stay out.
 
 The game reads the file and never imports training/; tests/test_speech.py fails when the file is
-not what this writes, so run this after changing training/generate.py or garden/language.py.
+not what this writes, so run this after changing the generator (training/generate.py and its parts)
+or garden/language.py.
 """
 
 from __future__ import annotations
