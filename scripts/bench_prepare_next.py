@@ -6,7 +6,7 @@ import time
 
 from garden.brain.cases import load_cases, replay
 from garden.brain.evaluate import percentile
-from garden.brain.interpret import load_interpreter
+from garden.brain.loader import load_interpreter
 from training.categories import random_board
 from training.targets import Grid
 
