@@ -40,7 +40,7 @@ def adapter_arg(args) -> str | None:
 def interpreter_factory(args):
     """A zero-argument loader, so the UI can load the model in the background."""
     def load():
-        from garden.brain.interpret import load_interpreter
+        from garden.brain.loader import load_interpreter
 
         return load_interpreter(base=args.base, adapter=adapter_arg(args), mode=args.mode, precision=args.precision,
                                 runtime=args.runtime)

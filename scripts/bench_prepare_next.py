@@ -6,8 +6,9 @@ import time
 
 from garden.brain.cases import load_cases, replay
 from garden.brain.evaluate import percentile
-from garden.brain.interpret import load_interpreter
-from training.generate import Grid, random_board
+from garden.brain.loader import load_interpreter
+from training.categories import random_board
+from training.targets import Grid
 
 brain = load_interpreter(runtime="llama", progress=False)
 rng = random.Random(4)

@@ -131,7 +131,7 @@ def test_non_english_and_empty_input_get_a_clear_reply_without_a_model():
 def test_the_real_embedded_model_interprets_a_command_end_to_end():
     """Loads the real Gemma 3 270M (with the garden adapter when installed) and runs a command
     through the session into the engine."""
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     interpreter = load_interpreter(progress=False)
     session = Session(Garden(), interpreter=interpreter)
@@ -159,7 +159,7 @@ def test_the_shipped_adapter_answers_chit_chat_after_a_command_with_words_not_ca
 
     from garden.brain.cases import load_cases
     from garden.brain.evaluate import evaluate
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     interpreter = load_interpreter(progress=False)
     if not interpreter.loaded.adapter:

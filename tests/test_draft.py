@@ -31,7 +31,7 @@ def test_rollback_leaves_the_cache_as_if_the_rejected_tokens_were_never_fed(keep
     import torch
     from transformers import Gemma3TextConfig, Gemma3TextModel
 
-    from garden.brain.interpret import _rollback, _snapshot
+    from garden.brain.kv_cache import rollback, snapshot
 
     torch.manual_seed(0)
     config = Gemma3TextConfig(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
@@ -42,10 +42,10 @@ def test_rollback_leaves_the_cache_as_if_the_rejected_tokens_were_never_fed(keep
     ids = lambda xs: torch.tensor([xs])  # noqa: E731
     with torch.no_grad():
         cache = model(input_ids=ids(a), use_cache=True).past_key_values
-        saved = _snapshot(cache)
+        saved = snapshot(cache)
         assert saved is not None
         model(input_ids=ids(guess), past_key_values=cache, use_cache=True)
-        _rollback(saved, fed=len(guess), keep=keep)
+        rollback(saved, fed=len(guess), keep=keep)
         spec = model(input_ids=ids(d), past_key_values=cache, use_cache=True).last_hidden_state
 
         ref_cache = model(input_ids=ids(a + guess[:keep]), use_cache=True).past_key_values

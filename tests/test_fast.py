@@ -122,7 +122,7 @@ def test_llama_runtime_returns_the_calls_of_plain_generate_but_for_near_ties(int
     dequantises) with the adapter applied by llama.cpp, against plain PyTorch generate with the
     merged adapter. Its arithmetic is not PyTorch's (8-bit activations in the quantised matrix
     products, a float16 KV cache), so this is where an answer could change."""
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     plain, _ = interpreters
     fast = load_interpreter(runtime="llama", progress=False)
@@ -142,7 +142,7 @@ def test_preparing_on_partial_transcripts_changes_no_answer_and_leaves_little_to
     with run 7's adapter one of these 8 answers, "bring in the flowers from the corner at the top
     right" (a phrasing training never saw), is a near-tie between planting and harvesting that the
     split flips. One such flip is allowed; the token accounting must hold for all."""
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     brain = load_interpreter(runtime="llama", progress=False)
     cases = [c for c in _sample(40, seed=3) if len(c["utterance"].split()) >= 4][:8]
@@ -176,7 +176,7 @@ def test_an_answer_decoded_before_speech_ends_is_used_only_for_the_same_words_an
     """Once a partial transcript stops changing, voice decodes its answer early; the command then
     returns it without decoding, with the calls a cold start gives. Another text, the same text on
     another board, or a decode told to give way must not get it."""
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
     from garden.engine import Garden
 
     brain = load_interpreter(runtime="llama", progress=False)
@@ -215,7 +215,7 @@ def test_preparing_the_next_prompt_between_commands_leaves_only_the_words_to_run
     """After a command the game runs the next prompt up to where its words go (history and the
     board line); the next command then runs little more than its own words, with a cold start's
     answer (one near-tie flip allowed, as above)."""
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     brain = load_interpreter(runtime="llama", progress=False)
     cases = _sample(40, seed=5)[:6]
@@ -244,7 +244,7 @@ def test_a_plain_command_is_never_answered_with_a_false_claim_that_the_plot_is_m
     """The shipped adapter refused these test-split commands with "This garden has 3 rows and 3
     columns, so there is no plot 7"; the interpreter checks such a claim against the garden and
     decodes again with calls only, so the plot named is acted on."""
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
     from garden.engine import Garden
     from garden.session import Session
 

@@ -6,7 +6,9 @@ import pytest
 
 from garden import language, tools
 from garden.brain.cases import check_case, load_cases, replay
+from training import categories as cat
 from training import generate as gen
+from training import targets, wording
 from training.phrasings import flat, held_out_patterns, leaks, normal, says, utterances
 
 TEST_PER_CATEGORY = 20
@@ -15,7 +17,7 @@ TEST_PER_CATEGORY = 20
 @pytest.fixture(scope="module")
 def splits():
     """Small splits without hand-written cases: big enough to touch every pool, quick to make."""
-    return gen.build_splits(train=2500, val=60, test=TEST_PER_CATEGORY * len(gen.CATEGORIES), seed=7)
+    return gen.build_splits(train=2500, val=60, test=TEST_PER_CATEGORY * len(cat.CATEGORIES), seed=7)
 
 
 def all_cases(splits):
@@ -59,9 +61,9 @@ def test_the_same_seed_makes_the_same_cases_and_another_seed_does_not():
 
 def test_every_category_is_covered_and_the_test_split_is_balanced(splits):
     counts = Counter(c["category"] for c in splits["test"])
-    assert set(counts) == set(gen.CATEGORIES)
+    assert set(counts) == set(cat.CATEGORIES)
     assert min(counts.values()) >= TEST_PER_CATEGORY
-    assert set(Counter(c["category"] for c in splits["train"])) == set(gen.CATEGORIES)
+    assert set(Counter(c["category"] for c in splits["train"])) == set(cat.CATEGORIES)
 
 
 def test_the_test_split_never_repeats_a_training_utterance(splits):
@@ -122,7 +124,7 @@ def test_a_new_seed_kind_appears_in_the_data(monkeypatch):
     lilies = [c for c in cases for call in c["calls"] if call["arguments"].get("seed") == "lily"]
     assert lilies and all(gen.problems(c) == [] for c in cases)
     assert any(re.search(r"\blil(y|ies)\b", c["utterance"].lower()) for c in lilies)
-    assert "lilies" in gen.seeds_sentence()
+    assert "lilies" in cat.seeds_sentence()
 
 
 def test_grids_are_mostly_three_by_three_and_others_are_large_grid_cases(splits):
@@ -189,7 +191,7 @@ def test_training_has_chit_chat_after_a_command_and_it_stays_a_text_reply():
 
 
 def test_large_grid_training_leans_on_plot_numbers_whose_place_depends_on_the_width():
-    assert set(gen.LARGE_GRID_BASES) == set(gen.BUILDERS)
+    assert set(cat.LARGE_GRID_BASES) == set(cat.BUILDERS)
     cases = [c for c in gen.generate("train", 3000, seed=3) if c["category"] == "large_grid"]
     numbered = [c for c in cases if c["grid"]["cols"] != 3 and len(c["calls"]) == 1
                 and re.search(r"\b(plot|bed|patch|tile|spot|square|cell|number)s?\b", c["utterance"].lower())
@@ -276,12 +278,12 @@ def test_sides_corners_and_halves_are_also_named_with_upper_lower_and_compass_wo
     the same plots as its plain name."""
     import random
 
-    g = gen.Grid(4, 4)
+    g = targets.Grid(4, 4)
     said: dict[str, set] = {}
     rng = random.Random(3)
     for _ in range(600):
-        say = gen.Say(rng, "train", spoken=False)
-        for make in (gen.corner, gen.side, gen.half, gen.corner_pair):
+        say = wording.Say(rng, "train", spoken=False)
+        for make in (targets.corner, targets.side, targets.half, targets.corner_pair):
             target = make(say, g)
             np = target.says() if callable(target.says) else target.says
             said.setdefault(np, set()).add(target.plots)

@@ -249,7 +249,7 @@ def test_only_the_most_recently_used_saved_developer_turns_are_kept(tmp_path, mo
 def test_the_decoder_tells_the_llama_runtime_from_a_torch_model_by_the_protocol_not_the_class_name():
     import torch
 
-    from garden.brain.interpret import CachingRuntime
+    from garden.brain.runners import CachingRuntime
 
     methods = [name for name in vars(CachingRuntime) if not name.startswith("_") and callable(getattr(CachingRuntime, name))]
     assert set(methods) == {"reuse", "keep_prefix", "truncate", "run"}

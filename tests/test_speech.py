@@ -21,7 +21,7 @@ import pytest
 from garden import language
 from garden.engine import Garden
 from garden.session import Session
-from garden.speech import audio, capture, fetch, vocab
+from garden.speech import audio, capture, corpus, fetch, language_model, pronunciations, vocab
 from garden.speech.endpoint import EndOfSpeech
 from garden.voice_game import VoiceGame
 from garden.speech.recognisers import (PocketSphinxRecogniser, RecogniserError, clean_transcript, find_vosk_model,
@@ -73,16 +73,16 @@ def test_the_recognisers_write_the_word_said_not_what_other_recognisers_mishear(
     assert vocab.unmishear("plant tu lips in roe won to") == "plant tulips in row one to"
     assert vocab.unmishear("sun flowers on plot's for daisy's") == "sunflowers on plots for daisies"
     # the language model learns the training transcripts with them written back
-    sentences = vocab.training_sentences()
+    sentences = corpus.training_sentences()
     assert not any(set(s.split()) & {"tu", "roe", "won", "daisys"} for s in sentences)
 
 
 def test_the_grammar_uses_only_recogniser_words():
-    assert vocab.grammar_words() <= set(vocab.recogniser_words()), vocab.grammar_words() - set(vocab.recogniser_words())
+    assert corpus.grammar_words() <= set(vocab.recogniser_words()), corpus.grammar_words() - set(vocab.recogniser_words())
 
 
 def test_the_language_model_also_says_save_for_wherever_it_says_except():
-    said = vocab.said_also(["water everything except row one", "harvest all except for plot two",
+    said = corpus.said_also(["water everything except row one", "harvest all except for plot two",
                             "plant roses except in the corners except plot five", "plant roses"])
     assert said == ["water everything save for row one",
                     "plant roses save for in the corners save for plot five"]
@@ -90,8 +90,8 @@ def test_the_language_model_also_says_save_for_wherever_it_says_except():
 
 
 def test_sampled_sentences_are_lowercase_vocabulary_and_deterministic():
-    sentences = vocab.sample_sentences(300, seed=3)
-    assert sentences == vocab.sample_sentences(300, seed=3)
+    sentences = corpus.sample_sentences(300, seed=3)
+    assert sentences == corpus.sample_sentences(300, seed=3)
     words = set(vocab.recogniser_words())
     for sentence in sentences:
         assert sentence and set(sentence.split()) <= words, sentence
@@ -101,7 +101,7 @@ def test_sampled_sentences_are_lowercase_vocabulary_and_deterministic():
 def test_the_language_model_hears_the_training_phrasings_but_not_the_test_split():
     from garden.brain.cases import load_cases
 
-    sentences = vocab.training_sentences()
+    sentences = corpus.training_sentences()
     assert len(sentences) >= 20000  # follow-ups bring their history's utterances too
     words = set(vocab.recogniser_words())
     assert all(set(s.split()) <= words for s in sentences)
@@ -118,7 +118,7 @@ def test_the_shipped_training_sentences_are_what_the_training_generator_writes_n
     training/; this fails when the generator or the language tables changed without rewriting it."""
     from training import speech_sentences
 
-    assert vocab.TRAINING_SENTENCES.read_text(encoding="utf-8") == speech_sentences.text(), (
+    assert corpus.TRAINING_SENTENCES.read_text(encoding="utf-8") == speech_sentences.text(), (
         "garden/speech/training-sentences.txt is stale: run python -m training.speech_sentences")
 
 
@@ -126,7 +126,7 @@ def test_the_language_models_file_name_changes_when_its_training_sentences_chang
     from garden.speech import recognisers
 
     before = recognisers.arpa_key()
-    monkeypatch.setattr(vocab, "training_sentences", lambda: ["plant roses in row one"])
+    monkeypatch.setattr(corpus, "training_sentences", lambda: ["plant roses in row one"])
     assert recognisers.arpa_key() != before
 
 
@@ -147,7 +147,7 @@ def _arpa(text):
 def test_the_language_model_is_a_proper_distribution_after_every_context():
     sentences = ["plant roses in the top row", "water the top row", "plant daisies in row two", "harvest row two"]
     vocabulary = {"plant", "roses", "daisies", "in", "the", "top", "row", "two", "water", "harvest", "tulips"}
-    probs, backoffs = _arpa(vocab.arpa_model(sentences, vocabulary))
+    probs, backoffs = _arpa(language_model.arpa_model(sentences, vocabulary))
     events = vocabulary | {"</s>"}
 
     def p(word, context):
@@ -176,7 +176,7 @@ def test_vosk_phrases_keep_known_words_drop_the_rest_and_add_unk_when_the_model_
 
 def test_missing_pronunciations_come_from_apostrophes_spelling_and_compounds():
     dictionary = {"isn't": "IH Z AH N T", "left": "L EH F T", "most": "M OW S T", "fertilize": "F ER T AH L AY Z"}
-    added, missing = vocab.pronunciations(dictionary.get, ["isnt", "leftmost", "fertilise", "left", "qqq"])
+    added, missing = pronunciations.pronunciations(dictionary.get, ["isnt", "leftmost", "fertilise", "left", "qqq"])
     assert added == {"isnt": "IH Z AH N T", "leftmost": "L EH F T M OW S T", "fertilise": "F ER T AH L AY Z"}
     assert missing == ["qqq"]
 
@@ -239,7 +239,7 @@ def test_pocketsphinx_hears_tulips_said_the_british_way(klatt_sphinx, said):
                                   "plant roses in the third row", "pick the first and third plots"])
 def test_pocketsphinx_tells_first_from_third_in_espeaks_default_voice(sphinx, said):
     # espeak-ng's f is heard as th; with only "F ER S T" for "first" the first two were heard with
-    # "third", and the last as "pick the third and third plots" (vocab.ALTERNATE_PRONUNCIATIONS)
+    # "third", and the last as "pick the third and third plots" (pronunciations.ALTERNATE_PRONUNCIATIONS)
     pcm = audio.espeak_command(said)
     assert sphinx.transcribe(pcm) == said
 
@@ -967,7 +967,7 @@ def test_bench_voice_tries_other_pocketsphinx_settings_and_refuses_bad_ones(caps
 def test_pocketsphinx_hears_no_eight_before_except_in_espeaks_klatt_voice(klatt_sphinx, said):
     # espeak-ng says "ex" as EH K S; with only the dictionary's IH K S the Klatt voice's "except" and
     # "excluding" came with an "eight" in front (9 of the 53 misheard commands of a 300-command dev
-    # split), which the model reads as a plot (vocab.ALTERNATE_PRONUNCIATIONS)
+    # split), which the model reads as a plot (pronunciations.ALTERNATE_PRONUNCIATIONS)
     pcm = audio.espeak_command(said, voice="en-us+klatt")
     assert "eight" not in klatt_sphinx.transcribe(pcm).split()
 
@@ -979,7 +979,7 @@ def test_pocketsphinx_hears_no_eight_before_except_in_espeaks_klatt_voice(klatt_
                                   "take the flowers from the whole garden save for plot one"])
 def test_pocketsphinx_hears_save_for_not_same_for_in_espeaks_klatt_voice(klatt_sphinx, said):
     # "same for" is a follow-up ("same for the bottom row"); before the language model also said its
-    # "except" sentences with "save for" (vocab.SAID_ALSO) the Klatt voice's "save for" was heard as
+    # "except" sentences with "save for" (corpus.SAID_ALSO) the Klatt voice's "save for" was heard as
     # "same for" in both of these (dev split sentences, seed 777)
     pcm = audio.espeak_command(said, voice="en-us+klatt")
     assert "save for" in klatt_sphinx.transcribe(pcm)
@@ -998,7 +998,7 @@ def test_pocketsphinx_hears_save_for_not_same_for_in_espeaks_klatt_voice(klatt_s
 def test_pocketsphinx_hears_no_plural_s_the_klatt_voice_did_not_say(klatt_sphinx, said):
     # The Klatt voice's release of a final t, n or m was heard as an s: "plots", "columns", "ones"
     # (six of these eight dev-split sentences, run after the tests above, before
-    # vocab.ALTERNATE_PRONUNCIATIONS said "plot", "column" and "one" with an s too and left the
+    # pronunciations.ALTERNATE_PRONUNCIATIONS said "plot", "column" and "one" with an s too and left the
     # choice to the language model)
     pcm = audio.espeak_command(said, voice="en-us+klatt")
     assert klatt_sphinx.transcribe(pcm) == said

@@ -228,7 +228,7 @@ def test_speech_through_pulseaudio_reaches_the_brain_exactly_as_said(pulse):
 @needs_adapter
 @pytest.mark.timeout(600)
 def test_push_to_talk_through_pulseaudio_plants_the_top_row(pulse):
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     session, game = play_by_voice(pulse, lambda: load_interpreter(progress=False), COMMAND)
     turn = session.turns_seen[-1]

@@ -131,7 +131,7 @@ def score(out: Path, cases_file: Path) -> dict:
     """Exact match of the adapter in `out` on a cases file, as `garden eval` runs it."""
     from garden.brain.cases import load_cases
     from garden.brain.evaluate import evaluate, print_report, summary
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     interpreter = load_interpreter(adapter=str(out), progress=False)
     result = evaluate(interpreter, load_cases(cases_file), progress=True)

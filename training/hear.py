@@ -1,6 +1,6 @@
 """Training commands as a real speech recogniser hears them: `python -m training.hear`.
 
-The generator's transcripts (training/generate.py, `transcript`) imitate a recogniser with rules:
+The generator's transcripts (training/wording.py, `transcript`) imitate a recogniser with rules:
 lowercase, number words, fillers, a table of homophones. What PocketSphinx really writes down is
 messier, and no table predicts it: "the tile numbered one" comes out "numbered ones", "fill the
 bottom row with tulips" as "the bottom row with tulips", "now give the diagonal some water" as "will

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from garden.brain.cases import load_cases
 from training import generate as gen
+from training import pools
 from training.phrasings import held_out_patterns, says
 
 PLACE_POOLS = ("top", "bottom", "middle", "left", "right", "lines", "named pair", "named line", "row", "column",
@@ -30,7 +31,7 @@ PLACE_POOLS = ("top", "bottom", "middle", "left", "right", "lines", "named pair"
 def held_out_places() -> dict[str, re.Pattern]:
     """The held-out place phrasings, compiled once for the leak checks (training.phrasings)."""
     patterns = held_out_patterns()
-    return {h: patterns[h] for name in PLACE_POOLS for h in gen.POOLS[name].held_out}
+    return {h: patterns[h] for name in PLACE_POOLS for h in pools.POOLS[name].held_out}
 
 
 def read_misses(text: str) -> set[str]:

@@ -1,6 +1,6 @@
 """The test split's held-out phrasings as patterns over transcripts, to find where they leak.
 
-A phrasing held out of training (`Pool.held_out` in training/generate.py) must not reach the train
+A phrasing held out of training (`Pool.held_out` in training/pools.py) must not reach the train
 split in any form a transcript may write it: with fillers, homophones, number words or digits. The
 tests check the generated splits and the hand-written cases with these, and `python -m
 training.hear` drops a recogniser's hearing that happens to say one.
@@ -12,7 +12,7 @@ import functools
 import re
 
 from garden import language, tools
-from training import generate as gen
+from training import pools
 
 
 def flat(text: str) -> str:
@@ -73,7 +73,7 @@ def pattern(phrasing: str) -> re.Pattern:
 @functools.cache  # compiling them all takes a while, and leaks() is called a text at a time
 def held_out_patterns() -> dict[str, re.Pattern]:
     found = {}
-    for name, pool in gen.POOLS.items():
+    for name, pool in pools.POOLS.items():
         for phrasing in pool.held_out:
             found[phrasing] = pattern(phrasing)
             if name in NOUN_POOLS:

@@ -256,7 +256,7 @@ def cache_score(adapter: Path, cases_file: Path, summary: dict) -> None:
 def score(adapter: Path, sets: dict[str, list[dict]], label: str) -> dict:
     """Each named case set scored with the adapter as the game runs it (llama.cpp when installed)."""
     from garden.brain.evaluate import evaluate, summary
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     interpreter = load_interpreter(adapter=adapter, progress=False)
     out = {}

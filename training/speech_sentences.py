@@ -9,7 +9,8 @@ to 14.3% (sentences exact 33% -> 39%). Train split only, so the held-out phrasin
 (which the voice bench speaks) stay out.
 
 The game reads the file and never imports training/; tests/test_speech.py fails when the file is
-not what this writes, so run this after changing training/generate.py or garden/language.py.
+not what this writes, so run this after changing the generator (training/generate.py and its parts)
+or garden/language.py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from garden.speech import vocab
+from garden.speech import corpus, vocab
 from training import generate
 
 CASES = 20000  # generator conversations; their history's utterances come too
@@ -42,7 +43,7 @@ def text(cases: int = CASES, seed: int = SEED) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.speech_sentences", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=str(vocab.TRAINING_SENTENCES), help="where to write (default: %(default)s)")
+    parser.add_argument("--out", default=str(corpus.TRAINING_SENTENCES), help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.write_text(text(), encoding="utf-8")

@@ -57,7 +57,7 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
     t0 = time.perf_counter()
     from garden.brain.cases import calls_match, load_cases, replay
     from garden.brain.evaluate import percentile
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     path, precision, runtime = MODES[mode]
     interpreter = load_interpreter(base=base, adapter=adapter, mode=path, progress=False, runtime=runtime,

@@ -105,7 +105,7 @@ def summary(report: dict) -> dict:
 
 
 def run_eval(args) -> int:
-    from garden.brain.interpret import load_interpreter
+    from garden.brain.loader import load_interpreter
 
     try:
         cases = load_cases(args.cases)

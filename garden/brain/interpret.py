@@ -12,18 +12,17 @@ Two decoding paths behind the same API, so they can be compared in one run:
 
 The fast path runs its forward passes in PyTorch or, by default when llama-cpp-python is
 installed, in llama.cpp on the embedded GGUF as shipped (garden.brain.llamacpp). The decoding
-logic (grammar, jump-forward) is this file's in both; only the runner differs.
+logic (grammar, jump-forward) is this file's in both; only the runner differs (garden.brain.runners).
+Loading a model and choosing its runtime and precision is garden.brain.loader's job.
 """
 
 from __future__ import annotations
 
-import copy
-import sys
 import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Protocol, runtime_checkable
+from typing import Callable
 
 from garden import tools
 from garden.brain import draft
@@ -31,12 +30,9 @@ from garden.brain import format as fg
 from garden.brain import prompt as garden_prompt
 from garden.brain.api import Exchange, Interpretation
 from garden.brain.grammar import Constraint, TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
+from garden.brain.runners import CachingRuntime, LlamaRun, TorchRun, choice_points, inner_model
 from garden.engine import Garden
 
-# For the fast path; `garden bench` shows what each precision costs and scores. fp32 gives
-# exactly the plain path's answers. int8 is 2x faster here but changed 5 of 16 sampled answers
-# (tests/test_fast.py found it), and bf16 is slower than fp32 on a CPU without bfloat16 units.
-DEFAULT_PRECISION = "fp32"
 MAX_NEW_TOKENS = 160  # the least budget: three calls on a full row each; the grammar closes output in time
 FULL_GRID_CALLS = 2  # a bigger grid's budget fits this many calls on every plot ("plant ... everywhere and water them")
 HISTORY_TURNS = 2
@@ -52,31 +48,6 @@ def looks_english(text: str) -> bool:
         return True
     latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
     return latin / len(letters) >= 0.8
-
-
-def inner_model(model):
-    """The decoder stack (embeddings .. final norm) of a causal LM, peft-wrapped or not."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return base.model
-
-
-@runtime_checkable
-class CachingRuntime(Protocol):
-    """A runtime that keeps its own KV cache and runs forward passes on token ids: the llama.cpp
-    runtime (garden.brain.llamacpp.LlamaRuntime). The decoder asks it for logits only where the
-    grammar leaves a choice. The other kind of model is a transformers causal LM, whose cache the
-    decoder holds itself (_TorchRun)."""
-
-    n_vocab: int
-    tokens: list[int]  # what the cache holds, in order
-
-    def reuse(self, prompt: list[int], keep: int = 0) -> list[int]: ...  # tokens of prompt not cached yet
-
-    def keep_prefix(self, prefix: list[int]) -> None: ...
-
-    def truncate(self, keep: int) -> None: ...
-
-    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None) -> list: ...
 
 
 @dataclass
@@ -381,8 +352,8 @@ class ModelInterpreter:
     def _start(self, prompt_ids: list[int], rows: int, cols: int):
         """The forward-pass runner for one command (PyTorch or llama.cpp)."""
         if self.runtime == "llama":
-            return _LlamaRun(self, prompt_ids, rows, cols)
-        return _TorchRun(self, prompt_ids, rows, cols)
+            return LlamaRun(self, prompt_ids, rows, cols)
+        return TorchRun(self, prompt_ids, rows, cols)
 
     def _decode_fast(self, prompt_ids: list[int], rows: int, cols: int,
                      stop: Callable[[], bool] | None = None, calls_only: bool = False) -> DecodeResult | None:
@@ -399,11 +370,11 @@ class ModelInterpreter:
         while not constraint.done:
             if stop is not None and stop():
                 return None
-            guess = self._draft(constraint, context, out, rows, cols) if use_spec and run.can_rollback else []
+            guess = self._guess(constraint, context, out, rows, cols) if use_spec and run.can_rollback else []
             saved = run.snapshot() if guess else None
             if saved is None:
                 guess = []
-            states = run.forward(pending + guess, logits_from=len(pending) - 1, needed=_choice_points(constraint, guess))
+            states = run.forward(pending + guess, logits_from=len(pending) - 1, needed=choice_points(constraint, guess))
             passes += 1
             # The model's own choice after the pending tokens, then after each guessed token it
             # agreed with: exactly what one pass per token would choose.
@@ -454,7 +425,7 @@ class ModelInterpreter:
         logits = (weight @ h.to(weight.dtype)).to(h.dtype)
         return self._pick(logits + self.mask(constraint, logits.shape[-1]))
 
-    def _draft(self, constraint: Constraint, context: list[int], out: list[int], rows: int, cols: int) -> list[int]:
+    def _guess(self, constraint: Constraint, context: list[int], out: list[int], rows: int, cols: int) -> list[int]:
         """A guess of the next tokens (garden.brain.draft), cut to what the grammar allows."""
         if constraint.mode != "call" or self.temperature > 0:
             return []
@@ -470,173 +441,3 @@ class ModelInterpreter:
                 if len(pattern) > len(guess):
                     guess = pattern
         return guess
-
-
-class _TorchRun:
-    """Forward passes of a transformers model, from the cached developer turn when it applies."""
-
-    def __init__(self, interpreter: ModelInterpreter, prompt_ids: list[int], rows: int, cols: int):
-        self.interpreter = interpreter
-        self.decoder = inner_model(interpreter.model)
-        self.cache, skip = None, 0
-        if "cache" in interpreter.levers:
-            cache, skip = interpreter.prefix_cache(rows, cols)
-            if prompt_ids[:skip] == interpreter.developer_ids(rows, cols):
-                self.cache = copy.deepcopy(cache)
-            else:
-                skip = 0  # tokenization across the boundary differed: recompute all
-        self.pending = list(prompt_ids[skip:])
-        self.can_rollback = self.cache is not None
-
-    def forward(self, tokens: list[int], logits_from: int, needed: list[bool]):
-        torch = self.interpreter.torch
-        hidden = self.decoder(input_ids=torch.tensor([tokens], device=self.interpreter.device),
-                              past_key_values=self.cache, use_cache=True)
-        self.cache = hidden.past_key_values
-        return hidden.last_hidden_state[0, logits_from:]
-
-    def snapshot(self):
-        return _snapshot(self.cache)
-
-    def rollback(self, saved, fed: int, keep: int) -> None:
-        _rollback(saved, fed, keep)
-
-    def choose(self, constraint: Constraint, state, use_subset: bool) -> int:
-        return self.interpreter._choose(constraint, state, use_subset)
-
-
-class _LlamaRun:
-    """Forward passes in llama.cpp; its context keeps the longest prefix this prompt shares with
-    the last one (the developer turn, often the history too)."""
-
-    can_rollback = True
-
-    def __init__(self, interpreter: ModelInterpreter, prompt_ids: list[int], rows: int, cols: int):
-        self.runtime = interpreter.model
-        self.text_mask = interpreter._text_allowed
-        self.pending = self.runtime.reuse(prompt_ids, keep=interpreter.kept_prefix(prompt_ids, rows, cols))
-
-    def forward(self, tokens: list[int], logits_from: int, needed: list[bool]):
-        # Each position's logits cost a pass through the 262,144-row output matrix in llama.cpp:
-        # ask only where the grammar leaves a choice.
-        return self.runtime.run(tokens, logits_from, needed)
-
-    def snapshot(self):
-        return len(self.runtime.tokens)
-
-    def rollback(self, saved, fed: int, keep: int) -> None:
-        self.runtime.truncate(len(self.runtime.tokens) - fed + keep)
-
-    def choose(self, constraint: Constraint, logits, use_subset: bool) -> int:
-        """Greedy over what the grammar allows (and the text-reply tokens where a reply may
-        start); ties go to the lower token id, as torch.argmax over a masked vector does."""
-        import numpy
-
-        allowed = constraint.allowed() if not constraint.done else [0]
-        if not constraint.text_allowed():
-            if len(allowed) == 1:
-                return allowed[0]
-            allowed = sorted(allowed)
-            return allowed[int(numpy.argmax(logits[allowed]))]
-        scores = numpy.where(self.text_mask, logits, -numpy.inf)
-        scores[allowed] = logits[allowed]
-        return int(numpy.argmax(scores))
-
-
-def _choice_points(constraint: Constraint, guess: list[int]) -> list[bool]:
-    """For the position after the pending tokens and after each guessed token: does the grammar
-    leave a choice there (else the token is forced and no logits are needed)?"""
-    probe, points = copy.copy(constraint), []
-    for j in range(len(guess) + 1):
-        points.append(not probe.done and (probe.text_allowed() or len(probe.allowed()) > 1))
-        if j < len(guess) and not probe.done:
-            probe.advance(guess[j])
-    return points
-
-
-def _snapshot(cache) -> list[tuple] | None:
-    """What each KV-cache layer holds before a speculative pass (tensors are replaced, not
-    written in place, by the cache's update, so keeping references is enough). None when the
-    cache is not the layered dynamic kind this knows how to roll back."""
-    layers = getattr(cache, "layers", None)
-    if not layers or not all(hasattr(layer, "keys") and hasattr(layer, "values") for layer in layers):
-        return None
-    return [(layer, layer.keys, layer.values, layer.cumulative_length if getattr(layer, "is_sliding", False) else None)
-            for layer in layers]
-
-
-def _rollback(saved: list[tuple], fed: int, keep: int) -> None:
-    """Drop the last fed - keep tokens of a pass from every layer of the KV cache. This sets the
-    layers' fields itself (keys, values, cumulative_length), so pyproject.toml bounds transformers
-    to the versions it was tested with; tests/test_draft.py checks it on a tiny model."""
-    import torch
-
-    for layer, keys, values, cumulative in saved:
-        new_k = layer.keys[:, :, layer.keys.shape[-2] - fed:][:, :, :keep]
-        new_v = layer.values[:, :, layer.values.shape[-2] - fed:][:, :, :keep]
-        layer.keys, layer.values = torch.cat([keys, new_k], dim=-2), torch.cat([values, new_v], dim=-2)
-        if cumulative is not None:  # a sliding-window layer keeps its last window - 1 tokens
-            window = layer.sliding_window
-            layer.keys, layer.values = layer.keys[:, :, -window + 1:], layer.values[:, :, -window + 1:]
-            layer.cumulative_length = cumulative + keep
-
-
-def set_precision(model, precision: str):
-    """fp32 as loaded; bf16 halves memory (fast one-token passes, but slow multi-token ones on a
-    CPU without bfloat16 units); int8 quantises the decoder's linear layers dynamically and keeps
-    the tied embedding / output matrix in bfloat16 (its rows are upcast where logits are taken)."""
-    import torch
-
-    if precision == "fp32":
-        return model
-    if precision == "bf16":
-        return model if model.dtype == torch.bfloat16 else model.to(torch.bfloat16)
-    if precision == "int8":
-        decoder = inner_model(model)
-        # From float32 weights: quantising weights already rounded to bfloat16 cost 5 more points
-        # of exact match on the bench sample.
-        torch.ao.quantization.quantize_dynamic(decoder.layers, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-        decoder.embed_tokens.to(torch.bfloat16)  # also the output matrix: they are tied
-        decoder.embed_tokens.register_forward_hook(lambda module, args, output: output.float())
-        return model
-    raise ValueError(f"unknown precision {precision!r} (fp32, bf16 or int8)")
-
-
-RUNTIMES = ("auto", "torch", "llama")
-
-
-def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", precision: str | None = None,
-                     progress: bool = True, runtime: str = "auto"):
-    """Load a model and wrap it; raises models.ModelError with a clear message on user errors.
-    precision None: DEFAULT_PRECISION on the fast path, fp32 on the plain one.
-    runtime "llama" runs the fast path in llama.cpp (the embedded GGUF as shipped plus the adapter);
-    "torch" in PyTorch; "auto" picks llama.cpp for the fast path on the embedded base when
-    llama-cpp-python is installed and no precision is asked for, else PyTorch."""
-    from garden.brain import llamacpp, models
-
-    if runtime not in RUNTIMES:
-        raise ValueError(f"unknown runtime {runtime!r} ({', '.join(RUNTIMES)})")
-    embedded = models.is_embedded(base)
-    chosen = runtime
-    if runtime == "auto":
-        chosen = "llama" if mode == "fast" and embedded and precision is None and llamacpp.available() else "torch"
-    if chosen == "llama":
-        if mode != "fast" or not embedded or precision is not None:
-            raise models.ModelError("the llama.cpp runtime runs the fast path on the embedded base, with its own "
-                                    "weights (use --runtime torch for other bases, --mode plain or --precision)")
-        try:
-            return ModelInterpreter(llamacpp.load(adapter=adapter, progress=progress), mode="fast")
-        except llamacpp.LlamaUnavailable as exc:
-            if runtime == "llama":
-                raise models.ModelError(f"llama.cpp runtime: {exc}") from exc
-            print(f"note: llama.cpp runtime unavailable ({exc}); using PyTorch.", file=sys.stderr)
-    import torch
-
-    precision = precision or (DEFAULT_PRECISION if mode == "fast" else "fp32")
-    torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
-    # bf16 comes straight from the merged cache; int8 quantises the fp32 weights after loading.
-    loaded = models.load(base=base, adapter=adapter, progress=progress, dtype_name="bf16" if precision == "bf16" else "fp32")
-    loaded.model = set_precision(loaded.model, precision)
-    interpreter = ModelInterpreter(loaded, mode=mode)
-    interpreter.description += f" {precision}" if precision != "fp32" else ""
-    return interpreter

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from garden.paths import data_dir
-from garden.speech import audio, vocab
+from garden.speech import audio, corpus, language_model, pronunciations, vocab
 
 SAMPLE_RATE = 16000
 VOSK_MODEL_NAME = "vosk-model-small-en-us-0.15"
@@ -217,16 +217,16 @@ BUILD_NOTE = "building the garden's speech model (the first time only, about 15 
 
 def arpa_key() -> str:
     """Names the language model's recipe: the grammar, the vocabulary, the misheard forms it writes
-    back, the training sentences and vocab.SAID_ALSO."""
-    recipe = json.dumps([vocab.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
-                         vocab.training_sentences(), vocab.SAID_ALSO])
+    back, the training sentences and corpus.SAID_ALSO."""
+    recipe = json.dumps([corpus.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
+                         corpus.training_sentences(), corpus.SAID_ALSO])
     return hashlib.sha1(recipe.encode()).hexdigest()[:12]
 
 
 def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
-    the training generator's sentences (vocab.training_sentences), and those again in the other
-    words players use for some (vocab.said_also). Built once (15-19 s on a 2-core AMD EPYC;
+    the training generator's sentences (corpus.training_sentences), and those again in the other
+    words players use for some (corpus.said_also). Built once (15-19 s on a 2-core AMD EPYC;
     announce(BUILD_NOTE) first, so the player knows why the wait) and kept in the data folder
     under a name that changes with its recipe (arpa_key)."""
     key = arpa_key()
@@ -236,8 +236,8 @@ def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
             if key not in _arpa_texts:
                 if announce:
                     announce(BUILD_NOTE)
-                sentences = vocab.sample_sentences(LM_SENTENCES) + vocab.training_sentences()
-                _arpa_texts[key] = vocab.arpa_model(sentences + vocab.said_also(sentences))
+                sentences = corpus.sample_sentences(LM_SENTENCES) + corpus.training_sentences()
+                _arpa_texts[key] = language_model.arpa_model(sentences + corpus.said_also(sentences))
             text = _arpa_texts[key]
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -288,8 +288,8 @@ class PocketSphinxRecogniser(Recogniser):
             else:
                 self.decoder = pocketsphinx.Decoder(lm=None, **options)
                 words = vocab.recogniser_words()
-                added, self.missing = vocab.pronunciations(self.decoder.lookup_word, words)
-                added |= vocab.alternate_pronunciations(words)
+                added, self.missing = pronunciations.pronunciations(self.decoder.lookup_word, words)
+                added |= pronunciations.alternate_pronunciations(words)
                 for word, phones in added.items():
                     self.decoder.add_word(word, phones, False)
                 self.decoder.add_lm_file("garden", str(garden_arpa_file(announce)))
