@@ -84,8 +84,9 @@ def main(argv=None) -> int:
             return 1
         print(f"The adapter installed before is back in {installed}; `garden train --rollback` again undoes this.")
         return 0
-    if train.missing_extra():
-        print(train.missing_extra(), file=sys.stderr)
+    missing = train.missing_extra()
+    if missing:
+        print(missing, file=sys.stderr)
         return 2
     if opts.from_base:
         from training import recipe

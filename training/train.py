@@ -108,10 +108,11 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
             raise SystemExit("garden train: there is no run to resume (training/runs/ has none).")
         saved = run_dir / CONFIG_FILE
         if saved.exists():  # a resumed run is the run it was, except for what is said again now
-            for name, value in json.loads(saved.read_text(encoding="utf-8")).items():
+            config = json.loads(saved.read_text(encoding="utf-8"))
+            for name, value in config.items():
                 if name not in given and hasattr(cfg, name):
                     setattr(args, name, value)
-            args.no_test = args.no_test or json.loads(saved.read_text(encoding="utf-8")).get("_no_test", False)
+            args.no_test = args.no_test or config.get("_no_test", False)
         args.run_dir = str(run_dir)
     for name in asdict(cfg):
         setattr(cfg, name, getattr(args, name))
