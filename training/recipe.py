@@ -127,7 +127,8 @@ def finish(folder: Path, state: dict, opts) -> int:
     fresh = generate.generate("test", opts.fresh_cases, int(state["started"]) % 1_000_000, avoid=seen)
     generate.write_cases(folder / "fresh.jsonl", fresh)
     scores = retrain.score(chosen, {"test split": test, "fresh sample": fresh}, "chosen")
-    retrain.cache_score(chosen, Path(opts.test_cases), scores["test split"]) if opts.test_limit is None else None
+    if opts.test_limit is None:  # only a whole test split's score stands for the file
+        retrain.cache_score(chosen, Path(opts.test_cases), scores["test split"])
     report = {"command": state["command"], "commit": state["commit"], "chosen": best, "chosen_on": "validation",
               "validation": {n: state["val"][n]["exact_match"] for n in CANDIDATES},
               "data_hash": data_hash(folder), "stages": [list(map(str, s[:2])) + [s[2]] for s in STAGES],
