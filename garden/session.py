@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from garden import tools
+from garden import questions, tools
 from garden.brain.api import Exchange, Interpretation, Interpreter  # noqa: F401  (the session's vocabulary)
 from garden.engine import Garden
 from garden.engine import save as saving
@@ -21,6 +21,9 @@ from garden.engine import save as saving
 HISTORY_KEPT = 2  # exchanges fed back to the model so follow-ups ("now water them") resolve
 MAX_INPUT_CHARS = 300  # longer input is refused with a clear reply, never sent to the model
 UNDO_KEPT = 20  # changes /undo can take back, newest first
+# After the game held back a harvest nobody asked for (questions.unasked_destruction), these run it.
+YES_WORDS = re.compile(r"(?:ok |okay )?(?:yes|yeah|yep|sure|do it|go ahead|harvest them|harvest it)(?: please| do it)?[.!]?",
+                       re.IGNORECASE)
 # Said or typed, these undo rather than go to the model: the model gets some commands wrong (the
 # README's accuracy table says how many; more by voice), and a wrong harvest destroys sprouts, so
 # taking a command back must not depend on the model understanding "undo".
@@ -107,6 +110,7 @@ class Session:
         self.history: list[Exchange] = []
         # Before each change: (what changed it, the garden as it was, the history as it was).
         self.undo_stack: list[tuple[str, dict, list[Exchange]]] = []
+        self.held: list[dict] | None = None  # a harvest waiting for the player's yes
         self.listeners: list[Callable[[Turn], None]] = []
         # Voice state for the HUD; the speech package writes it, the UI only reads it.
         self.voice = VoiceState()
@@ -116,8 +120,10 @@ class Session:
     def handle(self, line: str, source: str = "typed") -> Turn:
         line = line.strip()
         if line.startswith("/"):
+            self.held = None
             turn = self._command(line)
         elif UNDO_WORDS.fullmatch(line):
+            self.held = None
             turn = Turn(input=line, source=source)
             self._undo(turn, "")
         else:
@@ -155,6 +161,16 @@ class Session:
         if len(text) > MAX_INPUT_CHARS:
             turn.reply = f"That is too long for one command ({len(text)} characters; the limit is {MAX_INPUT_CHARS}). Try one or two actions at a time."
             return turn
+        held, self.held = self.held, None
+        if held and YES_WORDS.fullmatch(text):
+            turn.calls = held
+            self._execute(turn)
+            return turn
+        asks = questions.is_question(text)
+        if asks:  # answered from the board by the game, never by a call
+            turn.reply = questions.answer(text, self.garden)
+            if turn.reply:
+                return turn
         if self.interpreter is None:
             turn.reply = f"I can't understand plain language yet ({self.interpreter_note})."
             return turn
@@ -165,6 +181,16 @@ class Session:
         turn.raw, turn.calls, turn.error = meaning.raw, meaning.calls, meaning.error
         turn.rejected = meaning.stats.get("false_refusal")
         turn.reply = meaning.text
+        if turn.calls and (asks or questions.is_remark(text)):
+            turn.calls, turn.reply = [], (f"That sounds like a {'question' if asks else 'remark'}, so nothing changed. "
+                                          "Ask about the board "
+                                          "(\"which plots are empty?\", \"is plot 5 ready?\") or say what to do.")
+        lost = questions.unasked_destruction(text, turn.calls, self.garden)
+        if lost:
+            self.held, turn.calls = turn.calls, []
+            turn.reply = (f"That would destroy {', '.join(lost)}, and you did not say harvest, so I waited. "
+                          "Say \"yes\" to do it anyway.")
+            return turn
         self._execute(turn)
         return turn
 

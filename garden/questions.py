@@ -1,0 +1,198 @@
+"""Questions about the garden, answered by the game from the board, and a second look at harvests
+nobody asked for.
+
+A question never becomes a tool call: "is plot 5 ready yet" is answered here ("Not yet: plot 5 is
+a rose sprout ..."), because the model, asked to turn words into calls, sometimes answered it with
+a harvest, and a harvest destroys an unripe plant.
+
+    is_question("is plot 5 ready yet")        -> True
+    answer("is plot 5 ready yet", garden)     -> "Not yet: plot 5 (row 2, column 2) is a rose sprout; ..."
+    unasked_destruction(text, calls, garden)  -> the unripe plants a harvest would destroy, when the
+                                                 words had no harvest verb in them
+"""
+
+from __future__ import annotations
+
+import re
+
+from garden import language, tools
+from garden.engine import Garden
+
+# How a question starts. Requests that look like questions stay commands: "can you water plot 5",
+# "would you ...", "how about roses ...", "what about the bottom row", "do the same for ...".
+# Checked on every hand-written case and 20,000 generated ones (tests/test_questions.py): no
+# command in them starts like a question.
+_QUESTION = re.compile(
+    r"(?:is|are|was|were|has|have|had|did|does|am)\b"
+    r"|do (?:i|we|my|any|all|the \w+ need)\b"
+    r"|(?:which|why|when|where|who|whose)\b"
+    r"|what(?!(?:'s| is) left\b)(?:'s|s| is| are| was| grows| kind| do| does| did| should| can| plots?| flowers?"
+    r"| seeds?| plants?)\b"  # "what is left over needs roses" is a command
+    r"|how(?:'s| many| much| is| are| do| does| did| long| far| come)\b"
+    r"|(?:should|shall|can|could|must) (?:i|we)\b(?! (?:have|get|please)\b)"
+    r"|tell me (?:what|which|how|if|whether|about)\b|any\b.*\?$",
+    re.IGNORECASE)
+# Said before a question, they change nothing: "ok so is plot 5 ready".
+_LEAD_IN = re.compile(r"^(?:(?:ok|okay|so|hey|um|uh|well|and|garden|please|quick question)[,.!]?\s+)+", re.IGNORECASE)
+
+# Remarks: what the player says about the garden or their day, which must not act. A report in the
+# past tense ("I planted roses yesterday"), how something looks ("the roses look nice"), and
+# attempts to talk the game out of its job ("ignore previous instructions").
+_REMARK = re.compile(
+    r"\b(?:i|we) (?:planted|watered|harvested|picked|grew|had|saw|was|were|did|used to|once)\b"
+    r"|\b(?:look|looks|looking|looked|seem|seems|seemed|smell|smells|sound|sounds)\b(?! (?:at|after|for)\b)"
+    r"|\b(?:ignore|disregard|forget) (?:all |any |the |your )?(?:previous|prior|above|earlier|these|those|your)\b"
+    r"|\bsystem prompt\b|\byour (?:instructions|rules|prompt)\b",
+    re.IGNORECASE)
+
+# Words that ask for a harvest, however it is said (garden.language.VERBS plus ways to say "take out").
+HARVEST_WORDS = re.compile(
+    r"\b(?:" + "|".join(language.VERBS["harvest_plots"]) + r"|harvests|harvesting|picks|picking|take|taking|"
+    r"bring in|clear|remove|pull|dig|uproot|chop|mow|destroy|kill|get rid)\w*", re.IGNORECASE)
+
+_READY = re.compile(r"\b(?:ready|ripe|bloom\w*|harvest\w*|pick\w*|done|grown)\b", re.IGNORECASE)
+_EMPTY = re.compile(r"\b(?:empty|free|bare|unused|nothing)\b", re.IGNORECASE)
+_THIRSTY = re.compile(r"\b(?:water\w*|thirsty|dry|drink|need\w*)\b", re.IGNORECASE)
+_SCORE = re.compile(r"\b(?:score|points)\b", re.IGNORECASE)
+_ORDER = re.compile(r"\b(?:order|goal|task)\b", re.IGNORECASE)
+_BASKET = re.compile(r"\bbasket\b", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Whether the words ask about the garden rather than tell it to do something."""
+    text = _LEAD_IN.sub("", text.strip())
+    return bool(_QUESTION.match(text))
+
+
+def is_remark(text: str) -> bool:
+    """Whether the words remark on the garden (or try to talk the game out of its job) rather than
+    tell it to do something: the game then never acts on them."""
+    return bool(_REMARK.search(text))
+
+
+def _line_number(word: str, count: int, first: str, last: str) -> list[int]:
+    """Which rows (or columns) a word names: "top"/"first" 1, "bottom"/"last" the last, "middle"
+    the middle one(s), "2"/"two"/"second" 2."""
+    if word in (first, "first"):
+        return [1]
+    if word in (last, "last"):
+        return [count]
+    if word in ("middle", "centre", "center"):
+        return [(count + 1) // 2] if count % 2 else [count // 2, count // 2 + 1]
+    for n in range(1, count + 1):
+        if word in (str(n), language.number_word(n), language.ordinal_word(n)):
+            return [n]
+    return []
+
+
+def places_named(text: str, garden: Garden) -> list[tuple[int, int]]:
+    """The plots a question names, in reading order: plot numbers, rows, columns and kinds of seed."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    named: set[tuple[int, int]] = set()
+    for number in language.plot_numbers_said(text):
+        if 1 <= number <= garden.rows * garden.cols:
+            named.add(((number - 1) // garden.cols + 1, (number - 1) % garden.cols + 1))
+    for i, word in enumerate(words):
+        before, after = (words[i - 1] if i else ""), (words[i + 1] if i + 1 < len(words) else "")
+        if word in ("row", "line"):
+            for r in _line_number(before, garden.rows, "top", "bottom") or _line_number(after, garden.rows, "top", "bottom"):
+                named |= {(r, c) for c in range(1, garden.cols + 1)}
+        elif word in ("column", "col"):
+            for c in _line_number(before, garden.cols, "left", "right") or _line_number(after, garden.cols, "left", "right"):
+                named |= {(r, c) for r in range(1, garden.rows + 1)}
+    for kind in tools.SEEDS:
+        if _names(kind, text):
+            named |= {(r, c) for r in range(1, garden.rows + 1) for c in range(1, garden.cols + 1)
+                      if garden.plot(r, c).plant == kind}
+    return sorted(named)
+
+
+def _names(kind: str, text: str) -> bool:
+    """Whether `text` names the seed kind ("rose", "roses", "rose bushes")."""
+    names = (*language.seed_names(kind), *language.seed_synonyms(kind))
+    return any(re.search(rf"\b{re.escape(name)}\b", text.lower()) for name in names)
+
+
+def _plot_name(garden: Garden, row: int, col: int) -> str:
+    return f"plot {tools.plot_number(row, col, garden.cols)} (row {row}, column {col})"
+
+
+def _state(garden: Garden, row: int, col: int) -> str:
+    plot = garden.plot(row, col)
+    if plot.plant is None:
+        return "empty, the soil wet" if plot.wet else "empty"
+    if plot.stage == "bloom":
+        return f"a {plot.plant} in bloom, ready to harvest"
+    return f"a {plot.plant} {plot.stage} ({'one watering' if plot.stage == 'sprout' else 'two waterings'} from bloom)"
+
+
+def _numbers(garden: Garden, places) -> str:
+    numbers = [str(tools.plot_number(r, c, garden.cols)) for r, c in places]
+    return (", ".join(numbers[:-1]) + " and " + numbers[-1]) if len(numbers) > 1 else numbers[0]
+
+
+def _where(garden: Garden, test) -> list[tuple[int, int]]:
+    return [(r, c) for r in range(1, garden.rows + 1) for c in range(1, garden.cols + 1) if test(garden.plot(r, c))]
+
+
+def answer(text: str, garden: Garden) -> str | None:
+    """The game's answer to a question about the board, or None when it is not one the game can
+    answer from the board (the model answers those in words; see Session)."""
+    question = _LEAD_IN.sub("", text.strip())
+    named = places_named(question, garden)
+    lower = question.lower()
+    if lower.startswith("how many"):
+        return _how_many(lower, garden)
+    if named:
+        states = "; ".join(f"{_plot_name(garden, r, c)} is {_state(garden, r, c)}" for r, c in named)
+        if _READY.search(question):
+            blooming = sum(garden.plot(r, c).stage == "bloom" for r, c in named)
+            lead = "Yes" if blooming == len(named) else "Not yet" if not blooming else f"{blooming} of {len(named)}"
+            return f"{lead}: {states}."
+        return f"{states[0].upper()}{states[1:]}."
+    if _EMPTY.search(question):
+        empty = _where(garden, lambda p: p.plant is None)
+        return f"Empty: plot{'s' if len(empty) > 1 else ''} {_numbers(garden, empty)}." if empty else "No plot is empty."
+    if _READY.search(question):
+        ready = _where(garden, lambda p: p.stage == "bloom")
+        return (f"Ready to harvest: plot{'s' if len(ready) > 1 else ''} {_numbers(garden, ready)}." if ready
+                else "Nothing is in bloom yet: water a plant twice and it blooms.")
+    if _THIRSTY.search(question):
+        growing = _where(garden, lambda p: p.stage in ("seed", "sprout"))
+        return (f"Still growing, and glad of water: plot{'s' if len(growing) > 1 else ''} {_numbers(garden, growing)}."
+                if growing else "Nothing planted needs water now.")
+    if _SCORE.search(question) or _BASKET.search(question) or _ORDER.search(question):
+        order = garden.order
+        basket = ", ".join(f"{tools.count_of(n, kind)}" for kind, n in garden.basket.items()) or "nothing yet"
+        return (f"Score {garden.score}; in the basket: {basket}; the order: "
+                f"{tools.count_of(order['count'], order['seed'])} ({garden.order_progress} so far).")
+    return None
+
+
+def _how_many(question: str, garden: Garden) -> str:
+    for kind in tools.SEEDS:
+        if _names(kind, question):
+            growing = _where(garden, lambda p: p.plant == kind)
+            blooms = sum(garden.plot(r, c).stage == "bloom" for r, c in growing)
+            picked = garden.basket.get(kind, 0)
+            return (f"{tools.count_of(len(growing), kind).capitalize()} growing ({blooms} in bloom), "
+                    f"and {picked} in the basket.")
+    if _EMPTY.search(question):
+        return f"{len(_where(garden, lambda p: p.plant is None))} of {garden.rows * garden.cols} plots are empty."
+    planted = _where(garden, lambda p: p.plant is not None)
+    return f"{len(planted)} of {garden.rows * garden.cols} plots are planted."
+
+
+def unasked_destruction(text: str, calls: list[dict], garden: Garden) -> list[str]:
+    """The unripe plants `calls` would destroy, as "plot 5's rose sprout", when `text` says no
+    harvest word: such a harvest is worth asking about before it runs. Empty otherwise."""
+    if HARVEST_WORDS.search(text) or not any(c.get("name") == "harvest_plots" for c in calls):
+        return []
+    trial = Garden.from_dict(garden.to_dict())  # the calls in order, as they would run
+    lost = []
+    for call in calls:
+        before = trial.board()
+        result = trial.apply(call.get("name"), call.get("arguments"))
+        lost += [f"plot {e['plot']}'s {before[e['row'] - 1][e['col'] - 1]}" for e in result["plots"]
+                 if e["outcome"] == "destroyed"]
+    return lost
