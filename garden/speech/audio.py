@@ -168,13 +168,18 @@ def espeak_command(text: str, voice: str = "en-us", speed: int = 160, pitch: int
 
 def mix_noise(pcm: bytes, snr_db: float, seed: int = 0) -> bytes:
     """Add white-ish (pink-tilted) noise at a signal-to-noise ratio measured over the speech."""
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(len(pcm) // 2).astype(np.float32)
+    noise = np.convolve(noise, np.ones(4, dtype=np.float32) / 4, mode="same")  # less hiss, more rumble
+    return mix_at_snr(pcm, noise, snr_db)
+
+
+def mix_at_snr(pcm: bytes, noise: np.ndarray, snr_db: float) -> bytes:
+    """pcm plus `noise` (as many samples) scaled so that speech power / noise power is snr_db."""
     speech = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
     if not len(speech):
         return pcm
-    rng = np.random.default_rng(seed)
-    noise = rng.standard_normal(len(speech)).astype(np.float32)
-    noise = np.convolve(noise, np.ones(4, dtype=np.float32) / 4, mode="same")  # less hiss, more rumble
     loud = np.abs(speech) > 0.05 * np.max(np.abs(speech))  # power of the speech, not of its pauses
     power = np.mean(speech[loud] ** 2) if loud.any() else np.mean(speech ** 2)
-    noise *= np.sqrt(power / (10 ** (snr_db / 10)) / max(np.mean(noise ** 2), 1e-12))
+    noise = noise.astype(np.float32) * np.sqrt(power / (10 ** (snr_db / 10)) / max(np.mean(noise ** 2), 1e-12))
     return np.clip(np.round(speech + noise), -32768, 32767).astype(np.int16).tobytes()

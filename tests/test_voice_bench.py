@@ -1,0 +1,120 @@
+"""The voice bench's speech: a neural voice, white noise and babble at a chosen loudness, and the
+bench's report of every condition beside the same commands typed."""
+
+import json
+import shutil
+from argparse import Namespace
+
+import numpy as np
+import pytest
+
+from garden.speech import audio, denoise, synthetic
+from garden.voice_bench import CONDITIONS
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+needs_piper = pytest.mark.skipif(not synthetic.have_piper(), reason="the dev extra's Piper voice is not installed")
+
+
+def tone(seconds: float, freq: float = 220.0) -> bytes:
+    t = np.arange(int(audio.RATE * seconds)) / audio.RATE
+    return (8000 * np.sin(2 * np.pi * freq * t)).astype(np.int16).tobytes()
+
+
+def snr_db(clean: bytes, noisy: bytes) -> float:
+    speech = np.frombuffer(clean, dtype=np.int16).astype(np.float64)
+    noise = np.frombuffer(noisy, dtype=np.int16).astype(np.float64) - speech
+    return 10 * np.log10(np.mean(speech ** 2) / np.mean(noise ** 2))
+
+
+@pytest.mark.parametrize("snr", [20, 10, 5])
+def test_white_noise_is_mixed_at_the_asked_signal_to_noise_ratio(snr):
+    clean = tone(2.0)
+    assert snr_db(clean, audio.mix_noise(clean, snr, seed=1)) == pytest.approx(snr, abs=0.3)
+
+
+@needs_espeak
+@pytest.mark.parametrize("snr", [20, 10, 5])
+def test_babble_is_mixed_at_the_asked_signal_to_noise_ratio(snr):
+    clean = tone(2.0)
+    assert snr_db(clean, synthetic.mix_babble(clean, snr, seed=3)) == pytest.approx(snr, abs=0.3)
+
+
+@needs_espeak
+def test_babble_is_several_talkers_not_one_voice_with_gaps():
+    room = synthetic.babble()
+    frames = room[: len(room) // 800 * 800].reshape(-1, 800)  # 50 ms frames
+    loudness = np.sqrt(np.mean(frames ** 2, axis=1))
+    # One talker leaves pauses between words and sentences; six at once almost never fall silent.
+    assert np.mean(loudness < 0.1 * np.median(loudness)) < 0.02
+    assert synthetic.mix_babble(tone(1.0), 10, seed=1) != synthetic.mix_babble(tone(1.0), 10, seed=2)
+
+
+def test_the_chatter_holds_no_garden_command_words():
+    from garden.speech.vocab import recogniser_words
+
+    garden_words = {"plant", "water", "harvest", "plot", "row", "column", "roses", "daisies", "tulips",
+                    "sunflowers"}
+    assert garden_words <= set(recogniser_words())  # the list above names real garden words
+    said = {w for sentence in synthetic.CHATTER for w in sentence.split()}
+    assert not said & garden_words
+
+
+@needs_piper
+def test_the_neural_voice_speaks_a_command_at_the_asked_pace():
+    normal = synthetic.piper_command("plant sunflowers in the top row")
+    slow = synthetic.piper_command("plant sunflowers in the top row", length_scale=1.25)
+    seconds = len(normal) / audio.BYTES_PER_SECOND
+    assert 1.5 < seconds < 4.5
+    assert len(slow) / len(normal) == pytest.approx(1.2, abs=0.1)
+    assert audio.level(normal[audio.BYTES_PER_SECOND // 2: -audio.BYTES_PER_SECOND // 2]) > 0.5
+
+
+def test_every_person_like_condition_the_issue_names_is_in_the_bench():
+    joe = {c.noise and (c.noise, c.snr_db) for c in CONDITIONS.values() if c.voice == "joe"}
+    assert {("white", 20), ("white", 10), ("white", 5), ("babble", 20), ("babble", 10), ("babble", 5)} <= joe
+    assert {c.voice for c in CONDITIONS.values()} >= {"joe", "en-us", "en-us+f3"}
+
+
+@needs_espeak
+@needs_piper
+def test_bench_voice_reports_each_condition_with_its_own_speech(capsys, tmp_path):
+    from garden import voice_bench
+
+    args = Namespace(cases=str(tmp_path / "missing.jsonl"), limit=3, engines="pocketsphinx",
+                     conditions="joe,babble5", no_model=True, json=True, failures=False, single_turn=True)
+    assert voice_bench.main(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    quiet, loud = result["rows"]
+    assert [quiet["condition"], loud["condition"]] == [CONDITIONS["joe"].name, CONDITIONS["babble5"].name]
+    assert quiet["wer"] < loud["wer"]  # babble at 5 dB costs words; the same voice in quiet does not
+
+
+class Echo:
+    """A recogniser stand-in that keeps what it was fed (the wrapper is under test, not a recogniser)."""
+    name, description, note, sample_rate = "echo", "echo", None, audio.RATE
+
+    def start(self):
+        self.heard = b""
+
+    def accept(self, pcm):
+        self.heard += pcm
+        return ""
+
+    def finish(self):
+        return ""
+
+
+@pytest.mark.skipif(not denoise.have_denoiser(), reason="webrtc-noise-gain is not installed")
+def test_noise_suppression_quietens_steady_noise_and_passes_every_sample_on():
+    noise = (np.random.default_rng(1).standard_normal(audio.RATE * 3) * 2000).astype(np.int16).tobytes()
+    inner = Echo()
+    rec = denoise.Denoised(inner, level=3)
+    rec.start()
+    for at in range(0, len(noise), 1234):  # blocks that are not whole 10 ms frames
+        rec.accept(noise[at:at + 1234])
+    rec.finish()
+    assert len(inner.heard) >= len(noise)  # nothing lost, the last part frame padded
+    tail = slice(len(noise) - audio.BYTES_PER_SECOND, len(noise))  # after the suppressor learnt the noise
+    before = np.frombuffer(noise[tail], dtype=np.int16).astype(float).std()
+    after = np.frombuffer(inner.heard[tail], dtype=np.int16).astype(float).std()
+    assert after < 0.5 * before
