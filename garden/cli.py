@@ -209,9 +209,9 @@ def cmd_models(args) -> int:
     if args.action == "fetch":
         if args.name != "vosk":
             return _fail("only `garden models fetch vosk` downloads anything; the embedded model ships with garden.")
-        from garden.speech.fetch import fetch_vosk
+        from garden.speech.fetch import fetch_vosk, fetch_vosk_if_online
 
-        return fetch_vosk()
+        return fetch_vosk_if_online() if args.if_online else fetch_vosk()
     ready = (models.embedded_dir() / "garden-base.json").exists()
     print(f"base gemma3-270m (embedded): {'ready at ' + str(models.embedded_dir()) if ready else 'not prepared yet (first use converts it, ~1 min)'}")
     print(f"base functiongemma: {models.FUNCTIONGEMMA_HUB_ID} from Hugging Face (needs network and the Gemma licence)")
@@ -310,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list models; `models prepare`; `models fetch vosk`")
     p.add_argument("action", nargs="?", default="list", choices=["list", "prepare", "fetch"])
     p.add_argument("name", nargs="?")
+    p.add_argument("--if-online", action="store_true",
+                   help="fetch: only when no Vosk model is found and the network is there; never fails (`make play` runs it)")
     p.set_defaults(func=cmd_models)
     return parser
 

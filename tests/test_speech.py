@@ -1,8 +1,6 @@
 """Speech without a sound card: vocabulary, PocketSphinx on espeak-ng speech, capture errors,
-push-to-talk and hands-free listening, `garden say`, the Vosk download and the voice bench."""
+push-to-talk and hands-free listening, `garden say` and the voice bench (the Vosk download: test_speech_fetch.py)."""
 
-import hashlib
-import io
 import json
 import math
 import queue
@@ -10,7 +8,6 @@ import shutil
 import threading
 import time
 import types
-import zipfile
 from argparse import Namespace
 from collections import defaultdict
 from pathlib import Path
@@ -21,7 +18,7 @@ import pytest
 from garden import language
 from garden.engine import Garden
 from garden.session import Session
-from garden.speech import audio, capture, corpus, fetch, language_model, pronunciations, vocab
+from garden.speech import audio, capture, corpus, language_model, pronunciations, vocab
 from garden.speech.endpoint import EndOfSpeech
 from garden.voice_game import VoiceGame
 from garden.speech.recognisers import (PocketSphinxRecogniser, RecogniserError, clean_transcript, find_vosk_model,
@@ -845,70 +842,6 @@ def test_wav_files_of_other_rates_widths_and_channels_become_16_khz_mono(tmp_pat
         samples = np.frombuffer(audio.read_wav(path), dtype=np.int16)
         assert abs(len(samples) - 16000) <= 1
         assert 18000 < np.max(np.abs(samples[100:-100])) < 21000
-
-
-# --- models fetch vosk -----------------------------------------------------------------------
-
-def fake_model_zip(tmp_path, name="vosk-model-test", extra=None) -> fetch.Archive:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr(f"{name}/am/final.mdl", b"model")
-        z.writestr(f"{name}/conf/model.conf", b"--beam=10")
-        for member, data in (extra or {}).items():
-            z.writestr(member, data)
-    data = buffer.getvalue()
-    path = tmp_path / "model.zip"
-    path.write_bytes(data)
-    return fetch.Archive(name, path.as_uri(), len(data), hashlib.sha256(data).hexdigest())
-
-
-def test_fetch_downloads_checks_and_unpacks_into_the_data_dir(tmp_path):
-    archive = fake_model_zip(tmp_path)
-    seen = []
-    path = fetch.download(archive, progress=lambda got, total: seen.append((got, total)))
-    assert path == fetch.models_dir() / "vosk-model-test"
-    assert (path / "am" / "final.mdl").read_bytes() == b"model"
-    assert seen[-1] == (archive.size, archive.size)
-    assert not list(path.parent.glob("*.part")) and not list(path.parent.glob(".unpack-*"))
-    assert find_vosk_model() == path  # the data dir is searched (any model folder there)
-
-
-def test_fetch_deletes_a_download_whose_checksum_differs(tmp_path):
-    archive = fake_model_zip(tmp_path)
-    bad = fetch.Archive(archive.name, archive.url, archive.size, "0" * 64)
-    with pytest.raises(fetch.FetchError, match="damaged"):
-        fetch.download(bad)
-    assert not (fetch.models_dir() / archive.name).exists() and not list(fetch.models_dir().glob("*.part"))
-
-
-def test_fetch_refuses_archives_that_write_outside_their_folder(tmp_path):
-    archive = fake_model_zip(tmp_path, extra={"../evil.txt": b"x"})
-    with pytest.raises(fetch.FetchError, match="unexpected path"):
-        fetch.download(archive)
-    assert not (fetch.models_dir().parent / "evil.txt").exists()
-
-
-def test_fetch_offline_is_one_clear_sentence_and_the_command_exits_1(capsys):
-    offline = fetch.Archive("vosk-model-x", "http://127.0.0.1:9/vosk-model-x.zip", 10, "0" * 64)
-    with pytest.raises(fetch.FetchError, match=r"no network\?.*PocketSphinx"):
-        fetch.download(offline, timeout=5)
-    assert fetch.fetch_vosk(offline) == 1
-    err = capsys.readouterr().err
-    assert "garden: Could not download http://127.0.0.1:9/vosk-model-x.zip" in err
-
-
-def test_the_first_voice_use_without_a_model_offers_the_download_once(monkeypatch, tmp_path):
-    monkeypatch.setattr("garden.speech.recognisers.vosk_search_dirs", lambda: [fetch.models_dir()])
-    offline = fetch.Archive("vosk-model-x", "http://127.0.0.1:9/vosk-model-x.zip", 10, "0" * 64)
-    monkeypatch.setattr(fetch, "download", lambda *a, **k: fetch._download_to(offline, tmp_path / "p", None, 5))
-    voice = Session().voice
-    results = []
-    thread = fetch.offer_download(voice, on_done=lambda path, error: results.append((path, error)))
-    assert thread is not None
-    thread.join(10)
-    assert results[0][0] is None and "no network" in results[0][1]
-    assert "could not download the Vosk model" in voice.message and "PocketSphinx is listening" in voice.message
-    assert fetch.offer_download(voice) is None  # once per data folder
 
 
 # --- the bench -------------------------------------------------------------------------------
