@@ -22,6 +22,7 @@ def _fail(message: str, code: int = 2) -> int:
 def main(args) -> int:
     from garden.speech.audio import BYTES_PER_SECOND, AudioError, read_wav
     from garden.speech.recognisers import RecogniserError, open_recogniser
+    from garden.speech.whisper import steady_in_noise
 
     args.rows, args.cols = args.rows or tools.DEFAULT_ROWS, args.cols or tools.DEFAULT_COLS
     problem = tools.check_grid_size(args.rows, args.cols)
@@ -32,9 +33,9 @@ def main(args) -> int:
     except AudioError as exc:
         return _fail(str(exc))
     try:
-        recogniser = open_recogniser(args.engine, getattr(args, "vosk_model", None),
-                                     getattr(args, "open_vocabulary", False),
-                                     announce=lambda text: print(text, file=sys.stderr))
+        recogniser = steady_in_noise(open_recogniser(args.engine, getattr(args, "vosk_model", None),
+                                                     getattr(args, "open_vocabulary", False),
+                                                     announce=lambda text: print(text, file=sys.stderr)))
     except RecogniserError as exc:
         return _fail(str(exc))
     if recogniser.note:

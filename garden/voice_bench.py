@@ -342,6 +342,15 @@ def open_engines(names: list[str], sphinx: dict | None = None) -> list[tuple[str
                 engines.append((name, VoskRecogniser(path)))
             elif name == "pocketsphinx-open":
                 engines.append((name, PocketSphinxRecogniser(open_vocabulary=True, remember=False)))
+            elif name == "whisper":
+                from garden.speech.whisper import WhisperRecogniser
+
+                engines.append((name, WhisperRecogniser()))
+            elif name == "pocketsphinx+whisper":  # what the game uses when the whisper extra is installed
+                from garden.speech.whisper import QuietOrNoisy, WhisperRecogniser
+
+                engines.append((name, QuietOrNoisy(PocketSphinxRecogniser(remember=False, decoder_options=sphinx),
+                                                   WhisperRecogniser())))
             else:
                 print(f"note: unknown engine {name!r} skipped.", file=sys.stderr)
             if level and len(engines) > engines_before:
@@ -453,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cases", default=str(Path(__file__).resolve().parents[1] / "training" / "data" / "test.jsonl"))
     p.add_argument("--limit", type=int, default=None, help=f"first N speakable cases (default {DEFAULT_LIMIT}, 0 = all)")
     p.add_argument("--engines", default="pocketsphinx,vosk",
-                   help="pocketsphinx, vosk, pocketsphinx-open (comma-separated); "
+                   help="pocketsphinx, vosk, pocketsphinx-open, whisper, pocketsphinx+whisper (comma-separated); "
                         "a +nsN suffix (N 1-4) hears through noise suppression, e.g. pocketsphinx+ns2")
     p.add_argument("--conditions", default=None, help=f"comma-separated, from: {', '.join(CONDITIONS)}")
     p.add_argument("--no-model", action="store_true", help="recognition only (WER, RTF)")

@@ -35,6 +35,7 @@ from garden.speech.audio import BYTES_PER_SECOND
 from garden.speech.capture import CaptureError, Microphone
 from garden.speech.endpoint import EndOfSpeech
 from garden.speech.recognisers import Recogniser, RecogniserError, open_recogniser
+from garden.speech.whisper import steady_in_noise
 
 PRE_ROLL_SECONDS = 0.3  # audio from just before the key press: people start talking as they press
 TAIL_SECONDS = 0.15  # audio after the release: people let go as the last word ends
@@ -68,8 +69,8 @@ class VoiceGame:
         self.voice = session.voice
         self.listen = listen
         self._make_recogniser = recogniser if callable(recogniser) else (lambda: recogniser) if recogniser else (
-            lambda: open_recogniser(engine, vosk_model, open_vocabulary,
-                                    announce=lambda text: setattr(self.voice, "message", text)))
+            lambda: steady_in_noise(open_recogniser(engine, vosk_model, open_vocabulary,
+                                                    announce=lambda text: setattr(self.voice, "message", text))))
         self.microphone = microphone or Microphone(input_device)
         self.deliver = deliver or post_to_window
         if key is None:

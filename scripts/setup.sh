@@ -25,7 +25,7 @@ if ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
   fi
 fi
 
-extras=""
+extras="[whisper]"  # Whisper for noisy rooms (pyproject.toml says why)
 [ "${1:-}" = "--dev" ] && extras="[dev]"
 pip install -q -e ".${extras}"
 

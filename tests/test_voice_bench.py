@@ -118,3 +118,68 @@ def test_noise_suppression_quietens_steady_noise_and_passes_every_sample_on():
     before = np.frombuffer(noise[tail], dtype=np.int16).astype(float).std()
     after = np.frombuffer(inner.heard[tail], dtype=np.int16).astype(float).std()
     assert after < 0.5 * before
+
+
+# --- Whisper in noise ----------------------------------------------------------------------------
+
+def test_whisper_text_is_spelled_as_the_garden_spells_speech():
+    from garden.speech.whisper import spoken
+
+    assert spoken("Water plot 5, and the 3rd row!") == "water plot five and the third row"
+    assert spoken("Plant sunflowers in the top-left corner.") == "plant sunflowers in the top left corner"
+    assert spoken("Don't harvest plot 12.") == "don't harvest plot twelve"
+
+
+@pytest.mark.parametrize("snr", [20, 10, 5])
+def test_the_noise_estimate_follows_the_noise_mixed_in(snr):
+    from garden.speech.whisper import estimated_snr_db
+
+    command = audio.silence(0.3) + tone(1.5) + audio.silence(0.3)
+    assert estimated_snr_db(command) > 60  # digital silence around it
+    assert estimated_snr_db(audio.mix_noise(command, snr, seed=1)) == pytest.approx(snr, abs=4)
+
+
+class Says(Echo):
+    def __init__(self, text):
+        self.text, self.name, self.heard = text, f"says {text}", b""
+
+    def finish(self):
+        return self.text
+
+    def hear(self, pcm):
+        self.heard = pcm
+        return self.text
+
+
+def test_a_quiet_command_keeps_the_streaming_text_and_a_noisy_one_gets_whispers():
+    from garden.speech.recognisers import Recogniser
+    from garden.speech.whisper import QuietOrNoisy
+
+    class Whisper(Says, Recogniser):
+        pass
+
+    whisper = Whisper("plant roses")
+    pair = QuietOrNoisy(Says("plant rose is"), whisper)
+    command = audio.silence(0.3) + tone(1.5) + audio.silence(0.3)
+    for noisy, expected in ((False, "plant rose is"), (True, "plant roses")):
+        pcm = audio.mix_noise(command, 10, seed=2) if noisy else command
+        pair.start()
+        for at in range(0, len(pcm), audio.BLOCK_BYTES):
+            pair.accept(pcm[at:at + audio.BLOCK_BYTES])
+        assert pair.finish() == expected
+    assert whisper.heard == audio.mix_noise(command, 10, seed=2)  # the whole command, as said
+
+
+@pytest.mark.slow
+@needs_piper
+@pytest.mark.skipif(not __import__("garden.speech.whisper", fromlist=["x"]).have_whisper(),
+                    reason="the whisper extra is not installed")
+def test_whisper_hears_a_command_through_white_noise_and_babble_at_10_db():
+    from garden.speech.whisper import WhisperRecogniser
+
+    whisper = WhisperRecogniser()
+    said = "harvest the bottom row and water the middle column"
+    command = synthetic.piper_command(said)
+    assert whisper.transcribe(audio.mix_noise(command, 10, seed=1)) == said
+    assert whisper.transcribe(synthetic.mix_babble(command, 10, seed=1)) == said
+    assert whisper.transcribe(audio.silence(2.0)) == ""  # nothing said, nothing heard
