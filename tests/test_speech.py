@@ -824,7 +824,8 @@ def test_say_with_a_missing_or_broken_file_is_one_clear_sentence(tmp_path, capsy
     (tmp_path / "bad.wav").write_bytes(b"not a wav file at all")
     args.wav = str(tmp_path / "bad.wav")
     assert say.main(args) == 2
-    assert "is not a PCM WAV file" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == (f"garden: {tmp_path / 'bad.wav'} is not a sound file I can read "
+                                               "(Format not recognised); convert it to WAV, e.g. `sox in.m4a out.wav`.")
 
 
 def test_wav_files_of_other_rates_widths_and_channels_become_16_khz_mono(tmp_path):

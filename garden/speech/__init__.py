@@ -3,8 +3,8 @@
     vocab        the words and grammar recognisers are limited to (from garden.language)
     recognisers  Recogniser (start / accept / finish), Vosk and PocketSphinx, open_recogniser()
     capture      the microphone (sounddevice), clear errors when there is none
-    endpoint     end-of-speech detection for hands-free listening
-    audio        WAV files, resampling, levels, espeak-ng speech and noise (tests, benches)
+    endpoint     where speech starts and ends: hands-free listening, and the speech in a recording
+    audio        sound files of any layout, resampling, levels, espeak-ng speech and noise (tests, benches)
     wer          word errors between what was said and what was heard
     fetch        `garden models fetch vosk`
 

@@ -1,5 +1,5 @@
 """Audio as the recognisers want it (16 kHz mono int16 bytes), and the helpers around it:
-reading WAV files, resampling, levels, synthetic speech (espeak-ng) and noise for tests and benches."""
+reading sound files, resampling, levels, synthetic speech (espeak-ng) and noise for tests and benches."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import soundfile
 
 RATE = 16000
 BYTES_PER_SECOND = RATE * 2
@@ -91,38 +92,36 @@ def level(pcm: bytes) -> float:
     return float(min(1.0, max(0.0, (db + 60) / 60)))
 
 
-def read_wav(path: str | Path) -> bytes:
-    """A WAV file as 16 kHz mono int16 bytes (8/16/24/32-bit PCM, any rate, any channel count)."""
+def read_wav(path: str | Path, max_seconds: float | None = None) -> bytes:
+    """A sound file as 16 kHz mono int16 bytes. Any WAV layout (8/16/24/32-bit PCM, 32/64-bit float,
+    WAVE_FORMAT_EXTENSIBLE), any rate and channel count, and whatever else libsndfile reads
+    (FLAC, Ogg, MP3, AIFF...). max_seconds: refuse longer recordings before decoding them, so a
+    file of hours does not fill the memory."""
+    if not Path(path).is_file():  # libsndfile would say only "System error"
+        raise AudioError(f"There is no file {path}.")
     try:
-        with wave.open(str(path), "rb") as w:
-            return _wav_to_pcm(w)
-    except FileNotFoundError as exc:
-        raise AudioError(f"There is no file {path}.") from exc
-    except (wave.Error, EOFError, OSError) as exc:
-        raise AudioError(f"{path} is not a PCM WAV file ({exc}); convert it, e.g. `sox in.mp3 -r 16000 -c 1 out.wav`.") from exc
+        with soundfile.SoundFile(str(path)) as f:
+            seconds = f.frames / f.samplerate
+            if max_seconds is not None and seconds > max_seconds:
+                raise AudioError(f"{path} lasts {seconds:.0f} s, more than the {max_seconds:.0f} s read at most; cut "
+                                 f"out the part with the command, e.g. `sox {path} part.wav trim 0 {max_seconds:.0f}`.")
+            return _decode(f)
+    except soundfile.LibsndfileError as exc:
+        raise AudioError(f"{path} is not a sound file I can read ({exc.error_string.rstrip('.')}); convert it to WAV, "
+                         f"e.g. `sox in.m4a out.wav`.") from exc
 
 
 def wav_bytes_to_pcm(data: bytes) -> bytes:
-    with wave.open(io.BytesIO(data), "rb") as w:
-        return _wav_to_pcm(w)
+    """WAV file contents (espeak-ng's output) as 16 kHz mono int16 bytes."""
+    with soundfile.SoundFile(io.BytesIO(data)) as f:
+        return _decode(f)
 
 
-def _wav_to_pcm(w: wave.Wave_read) -> bytes:
-    width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
-    raw = w.readframes(w.getnframes())
-    if width == 1:
-        samples = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128) * 256
-    elif width == 2:
-        samples = np.frombuffer(raw, dtype="<i2").astype(np.float32)
-    elif width == 3:
-        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
-        samples = ((b[:, 0].astype(np.int32) | (b[:, 1].astype(np.int32) << 8) | (b[:, 2].astype(np.int32) << 16))
-                   << 8 >> 8).astype(np.float32) / 256
-    elif width == 4:
-        samples = np.frombuffer(raw, dtype="<i4").astype(np.float32) / 65536
-    else:
-        raise wave.Error(f"{8 * width}-bit samples are not supported")
-    return to_mono_int16(samples.reshape(-1, channels), rate)
+def _decode(f) -> bytes:
+    """An open soundfile.SoundFile -> 16 kHz mono int16 bytes. libsndfile converts every sample
+    format to float in -1..1 (integers divided by 2^(bits-1), so 16-bit samples come back exactly)."""
+    samples = f.read(dtype="float32", always_2d=True) * 32768
+    return to_mono_int16(samples, f.samplerate)
 
 
 def write_wav(path: str | Path, pcm: bytes, rate: int = RATE) -> Path:
