@@ -155,6 +155,7 @@ def say(tmp_path, monkeypatch, capsys, pcm: bytes, model=None):
 
     rec = GuessingRecogniser()
     monkeypatch.setattr(recognisers, "open_recogniser", lambda *a, **k: rec)
+    monkeypatch.setattr("garden.speech.whisper.steady_in_noise", lambda rec: rec)  # this recogniser alone
     monkeypatch.setattr(say_command, "_session", model or (lambda args: pytest.fail("nothing heard asked the model")))
     wav = audio.write_wav(tmp_path / "clip.wav", pcm)
     args = Namespace(wav=str(wav), rows=3, cols=3, json=True, engine=None, vosk_model=None, open_vocabulary=False)
