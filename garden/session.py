@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from garden import questions, tools
+from garden import questions, repeats, tools
 from garden.brain.api import Exchange, Interpretation, Interpreter  # noqa: F401  (the session's vocabulary)
 from garden.engine import Garden
 from garden.engine import save as saving
@@ -174,11 +174,12 @@ class Session:
         if self.interpreter is None:
             turn.reply = f"I can't understand plain language yet ({self.interpreter_note})."
             return turn
+        command, times = repeats.split(text)
         t0 = time.perf_counter()
-        meaning = self.interpreter.interpret(text, self.garden, self.history[-HISTORY_KEPT:])
+        meaning = self.interpreter.interpret(command, self.garden, self.history[-HISTORY_KEPT:])
         turn.timings.update(meaning.timings)
         turn.timings.setdefault("interpret", (time.perf_counter() - t0) * 1000)
-        turn.raw, turn.calls, turn.error = meaning.raw, meaning.calls, meaning.error
+        turn.raw, turn.calls, turn.error = meaning.raw, repeats.repeat(meaning.calls, times), meaning.error
         turn.rejected = meaning.stats.get("false_refusal")
         turn.reply = meaning.text
         if turn.calls and (asks or questions.is_remark(text)):

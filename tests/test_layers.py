@@ -14,7 +14,7 @@ LAYERS = [
     [("tools", ["garden.tools", "garden.language"])],
     [("engine", ["garden.engine"])],
     [("brain", ["garden.brain"]), ("speech", ["garden.speech"])],
-    [("session", ["garden.session", "garden.questions"])],
+    [("session", ["garden.session", "garden.questions", "garden.repeats"])],
     [("ui", ["garden.ui"])],
     [("commands", ["garden.cli", "garden.options", "garden.say", "garden.voice_game", "garden.voice_bench"])],
     [("training", ["training"])],

@@ -128,3 +128,51 @@ def test_a_harvest_of_blooms_only_needs_no_second_look():
     calls[0]["arguments"]["plots"].append({"row": 1, "col": 1})
     assert unasked_destruction("the daisy is done", calls, garden) == ["plot 1's rose seed"]
     assert unasked_destruction("pick the daisy", calls, garden) == []
+
+
+# --- repeat counts ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("said, command, times", [
+    ("water plot 5 twice", "water plot 5", 2),
+    ("water it two times", "water it", 2),
+    ("water the top row three times please", "water the top row please", 3),
+    ("Water plot five, twice.", "Water plot five.", 2),
+    ("plant two roses in the top row", "plant two roses in the top row", 1),  # a count of seeds, not a repeat
+    ("water plot 2", "water plot 2", 1),
+])
+def test_a_repeat_count_at_the_end_is_read_by_the_game(said, command, times):
+    from garden import repeats
+
+    assert repeats.split(said) == (command, times)
+
+
+class WaterWhatIsSaid:
+    """Waters plot 5 for any command naming it, and plants roses there first when asked to."""
+    description = "water plot 5"
+
+    def __init__(self):
+        self.heard = []
+
+    def interpret(self, utterance, garden, history):
+        self.heard.append(utterance)
+        water = {"name": "water_plots", "arguments": {"plots": [{"row": 2, "col": 2}]}}
+        plant = {"name": "plant_seed", "arguments": {"seed": "rose", "plots": [{"row": 2, "col": 2}]}}
+        return Interpretation([plant, water] if "plant" in utterance else [water])
+
+
+def test_water_twice_makes_a_seed_bloom_and_only_the_last_action_repeats():
+    model = WaterWhatIsSaid()
+    session = Session(Garden(), model)
+    turn = session.handle("plant a rose in plot 5 and water it twice")
+    assert model.heard == ["plant a rose in plot 5 and water it"]
+    assert [c["name"] for c in turn.calls] == ["plant_seed", "water_plots", "water_plots"]
+    assert session.garden.plot(2, 2).stage == "bloom"
+
+
+def test_no_command_in_the_data_ends_with_a_repeat_count():
+    from garden import repeats
+
+    files = [*ROOT.glob("training/data/*.jsonl"), *ROOT.glob("training/checks/*.jsonl")]
+    said = [json.loads(line)["utterance"] for path in files for line in path.read_text().splitlines()
+            if line.startswith("{")]
+    assert [s for s in said if repeats.split(s)[1] > 1] == []
