@@ -53,6 +53,9 @@ HARVEST_WORDS = re.compile(
 _READY = re.compile(r"\b(?:ready|ripe|bloom\w*|harvest\w*|pick\w*|done|grown)\b", re.IGNORECASE)
 _EMPTY = re.compile(r"\b(?:empty|free|bare|unused|nothing)\b", re.IGNORECASE)
 _THIRSTY = re.compile(r"\b(?:water\w*|thirsty|dry|drink|need\w*)\b", re.IGNORECASE)
+_HOW_IT_WORKS = re.compile(r"^how (?:does|do) (?:\w+ ){0,3}work|^how do i\b|^how (?:does|do) (?:\w+ )?grow")
+RULES = ("Plant a seed, water it twice (seed, sprout, bloom), then harvest the bloom for points. "
+         "Harvesting before it blooms destroys the plant.")
 _SCORE = re.compile(r"\b(?:score|points)\b", re.IGNORECASE)
 _ORDER = re.compile(r"\b(?:order|goal|task)\b", re.IGNORECASE)
 _BASKET = re.compile(r"\bbasket\b", re.IGNORECASE)
@@ -64,10 +67,25 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION.match(text))
 
 
+# A statement about how things are ("the corners are bare", "plot 7 is my favourite", "I love the
+# sunflowers") with no word of asking in it. Commands that say "is" or "are" do it in a clause
+# that names plots ("whatever is growing", "the ones that are ready", "wherever it's empty"), or
+# ask with a verb ("plant", "give", "needs", "let's have"), and both keep them commands.
+_STATEMENT = re.compile(r"\b(?:is|are|was|were|'re|love|think|remind|reminds|miss|hate|enjoy)\b", re.IGNORECASE)
+_NAMING_CLAUSE = re.compile(r"\b(?:that|which|whatever|wherever|where|what|whichever|anything|everything|it|there)"
+                            r"(?:'s| is| are|s)\b|\b(?:aren't|isn't)\b", re.IGNORECASE)
+_ASKING = {*(w for verbs in language.VERBS.values() for w in verbs), *language.FILL_VERBS, "give", "needs", "need",
+           "get", "want", "have", "start", "take", "bring", "pour", "let's", "lets", "could", "should", "would",
+           "can", "please", "do", "make", "undo", "same"}
+
+
 def is_remark(text: str) -> bool:
     """Whether the words remark on the garden (or try to talk the game out of its job) rather than
     tell it to do something: the game then never acts on them."""
-    return bool(_REMARK.search(text))
+    if _REMARK.search(text):
+        return True
+    words = set(re.findall(r"[a-z']+", text.lower()))
+    return bool(_STATEMENT.search(text)) and not words & _ASKING and not _NAMING_CLAUSE.search(text)
 
 
 def _line_number(word: str, count: int, first: str, last: str) -> list[int]:
@@ -143,6 +161,11 @@ def answer(text: str, garden: Garden) -> str | None:
     lower = question.lower()
     if lower.startswith("how many"):
         return _how_many(lower, garden)
+    if _HOW_IT_WORKS.search(lower):
+        return RULES
+    kinds = [kind for kind in tools.SEEDS if _names(kind, question)]
+    if kinds and not named:  # "are the sunflowers blooming" with no sunflower planted
+        return " ".join(_how_many(language.seed_names(kind)[1], garden) for kind in kinds)
     if named:
         states = "; ".join(f"{_plot_name(garden, r, c)} is {_state(garden, r, c)}" for r, c in named)
         if _READY.search(question):
@@ -175,6 +198,8 @@ def _how_many(question: str, garden: Garden) -> str:
             growing = _where(garden, lambda p: p.plant == kind)
             blooms = sum(garden.plot(r, c).stage == "bloom" for r, c in growing)
             picked = garden.basket.get(kind, 0)
+            if not growing:
+                return f"No {language.seed_names(kind)[1]} are growing; {picked} in the basket."
             return (f"{tools.count_of(len(growing), kind).capitalize()} growing ({blooms} in bloom), "
                     f"and {picked} in the basket.")
     if _EMPTY.search(question):

@@ -100,7 +100,7 @@ def test_a_question_the_board_cannot_answer_gets_the_models_words_and_no_call():
 
 def test_a_harvest_nobody_asked_for_waits_for_a_yes():
     session = Session(growing_garden(), Reckless())
-    turn = session.handle("the middle row is done")  # neither question nor remark, and no harvest verb
+    turn = session.handle("sort out the middle row")  # neither question nor remark, and no harvest verb
     assert turn.calls == [] and "plot 5's rose sprout" in turn.reply and "yes" in turn.reply
     assert session.garden.plot(2, 2).plant == "rose"
     turn = session.handle("yes")
@@ -109,7 +109,7 @@ def test_a_harvest_nobody_asked_for_waits_for_a_yes():
 
 def test_anything_but_yes_drops_the_held_harvest():
     session = Session(growing_garden(), Reckless())
-    session.handle("the middle row is done")
+    session.handle("sort out the middle row")
     session.handle("/help")
     turn = session.handle("yes")  # the harvest was dropped: "yes" goes to the model, which is held again
     assert session.garden.plot(2, 2).plant == "rose" and turn.results == []
@@ -176,3 +176,39 @@ def test_no_command_in_the_data_ends_with_a_repeat_count():
     said = [json.loads(line)["utterance"] for path in files for line in path.read_text().splitlines()
             if line.startswith("{")]
     assert [s for s in said if repeats.split(s)[1] > 1] == []
+
+
+def test_a_kind_that_is_not_planted_is_said_to_be_missing_not_answered_with_other_plants():
+    garden = growing_garden()
+    assert answer("are the sunflowers blooming", garden) == "No sunflowers are growing; 0 in the basket."
+    assert answer("how does watering work?", garden).startswith("Plant a seed, water it twice")
+
+
+# Remarks written after the patterns above were settled and never used to change them: how the game
+# does on remarks it was not tuned on. `pytest tests/test_questions.py -m slow -s` prints the counts.
+HELD_OUT_REMARKS = [
+    "the sunflowers were taller last year", "row two is a bit crowded", "my neighbour grows tulips",
+    "plot 3 was empty this morning", "the roses smell wonderful", "honestly the daisies are my favourite",
+    "the bottom left corner is always sunny", "I wish I had a bigger garden", "my cat sleeps in the middle plot",
+    "yesterday it rained on the top row", "the tulips are red", "gardening is relaxing", "that harvest was great",
+    "you are a good gardener", "plot nine looks ready to me", "I guess the roses need more time",
+    "nice work on the left column", "the whole garden is wet", "my grandfather planted sunflowers every spring",
+    "the middle row is coming along"]
+
+
+@pytest.mark.slow
+def test_with_the_real_model_no_remark_or_question_destroys_a_plant():
+    from garden.brain.loader import load_interpreter
+
+    model = load_interpreter(progress=False)
+    acted, destroyed = {}, []
+    for said in SAID_NOT_MEANT + HELD_OUT_REMARKS:
+        alone = model.interpret(said, growing_garden(), [])
+        turn = Session(growing_garden(), model).handle(said)
+        acted[said] = (bool(alone.calls), bool(turn.results))
+        destroyed += [said for r in turn.results for p in r["plots"] if p["outcome"] == "destroyed"]
+    for name, group in (("said not meant", SAID_NOT_MEANT), ("held-out remarks", HELD_OUT_REMARKS)):
+        print(f"{name}: the model alone acted on {sum(acted[s][0] for s in group)} of {len(group)}, "
+              f"the game on {sum(acted[s][1] for s in group)}")
+    assert destroyed == []
+    assert not any(acted[s][1] for s in SAID_NOT_MEANT)
