@@ -203,8 +203,12 @@ def test_garden_train_survives_ctrl_c_resumes_and_installs_what_its_scores_say(t
     test.write_text("".join((ROOT / "training" / "data" / "test.jsonl").read_text().splitlines(True)[:8]))
     hidden = ["--installed", str(installed), "--cases-dir", str(data), "--runs-dir", str(tmp_path / "runs"),
               "--test-cases", str(test)]
+    # Four steps of two examples: with garden train's own warmup (10 steps) and share (15%) they saw
+    # at most one pond-side case at a tenth of the rate, and taught it by luck; half the examples and
+    # the full rate at once make four steps enough to learn from.
     command = [sys.executable, "-m", "garden.cli", "train", *hidden, "--fresh-cases", "4", "--minutes", "12",
-               "--steps", "4", "--batch", "2", "--threads", "2", "--checkpoint-every", "1"]
+               "--steps", "4", "--batch", "2", "--threads", "2", "--checkpoint-every", "1",
+               "--warmup", "1", "--lr", "5e-4", "--focus-share", "0.5"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 600
     while not list((tmp_path / "runs").glob("*/checkpoint")) and time.time() < deadline and proc.poll() is None:
