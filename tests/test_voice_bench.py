@@ -159,7 +159,7 @@ def test_a_quiet_command_keeps_the_streaming_text_and_a_noisy_one_gets_whispers(
         pass
 
     whisper = Whisper("plant roses")
-    pair = QuietOrNoisy(Says("plant rose is"), whisper)
+    pair = QuietOrNoisy(Whisper("plant rose is"), whisper)  # the first one streams
     command = audio.silence(0.3) + tone(1.5) + audio.silence(0.3)
     for noisy, expected in ((False, "plant rose is"), (True, "plant roses")):
         pcm = audio.mix_noise(command, 10, seed=2) if noisy else command
@@ -168,6 +168,9 @@ def test_a_quiet_command_keeps_the_streaming_text_and_a_noisy_one_gets_whispers(
             pair.accept(pcm[at:at + audio.BLOCK_BYTES])
         assert pair.finish() == expected
     assert whisper.heard == audio.mix_noise(command, 10, seed=2)  # the whole command, as said
+    # a recording (garden say): judged before Recogniser.transcribe pads it with digital silence
+    assert pair.transcribe(audio.mix_noise(command, 10, seed=3)) == "plant roses"
+    assert pair.transcribe(command) == "plant rose is"
 
 
 @pytest.mark.slow
@@ -181,7 +184,7 @@ def test_whisper_hears_a_command_through_white_noise_and_babble_at_10_db():
 
     whisper = WhisperRecogniser()
     said = "harvest the bottom row and water the middle column"
-    command = synthetic.piper_command(said)  # Piper's take differs a little from process to process
+    command = synthetic.piper_command(said, vary=False)  # the same take in every run
     # PocketSphinx got about four words in five wrong at 10 dB; Whisper misses at most one of these nine
     assert word_errors(said, whisper.transcribe(audio.mix_noise(command, 10, seed=1))) <= 1
     assert word_errors(said, whisper.transcribe(synthetic.mix_babble(command, 10, seed=1))) <= 1

@@ -54,22 +54,24 @@ def _joe():
 
 
 @lru_cache(maxsize=4096)
-def piper(text: str, length_scale: float = 1.0) -> bytes:
+def piper(text: str, length_scale: float = 1.0, vary: bool = True) -> bytes:
     """`text` spoken by Piper's en_US-joe-medium voice, as 16 kHz mono int16 bytes.
     length_scale > 1 speaks slower. Piper draws the voice's small variations at random inside its
     network (no seed reaches them), so a sentence is spoken once per process and kept: every noise
-    condition of a bench then hears the same take."""
+    condition of a bench then hears the same take. vary=False speaks without them, the same take
+    every time (for tests that need one)."""
     from piper import SynthesisConfig
 
     voice = _joe()
-    chunks = [c.audio_int16_array for c in voice.synthesize(text, SynthesisConfig(length_scale=length_scale))]
+    still = {} if vary else {"noise_scale": 0.0, "noise_w_scale": 0.0}
+    chunks = [c.audio_int16_array for c in voice.synthesize(text, SynthesisConfig(length_scale=length_scale, **still))]
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
     return to_mono_int16(samples, voice.config.sample_rate)
 
 
-def piper_command(text: str, length_scale: float = 1.0, pad: float = 0.3) -> bytes:
+def piper_command(text: str, length_scale: float = 1.0, pad: float = 0.3, vary: bool = True) -> bytes:
     """piper(text) with `pad` seconds of silence around it, as audio.espeak_command."""
-    return silence(pad) + piper(text, length_scale=length_scale) + silence(pad)
+    return silence(pad) + piper(text, length_scale=length_scale, vary=vary) + silence(pad)
 
 
 @lru_cache(maxsize=1)

@@ -174,6 +174,14 @@ class QuietOrNoisy(Recogniser):
     def finish(self) -> str:
         text = self.streaming.finish()
         pcm, self._heard = b"".join(self._heard), []
+        return self._final(text, pcm)
+
+    def transcribe(self, pcm: bytes, chunk_bytes: int = audio.BLOCK_BYTES, pad_seconds: float = 0.3) -> str:
+        """A whole recording (`garden say`): the noise is judged on the recording as it is, before
+        the digital silence Recogniser.transcribe pads it with, which would make any file look quiet."""
+        return self._final(self.streaming.transcribe(pcm, chunk_bytes, pad_seconds), pcm)
+
+    def _final(self, text: str, pcm: bytes) -> str:
         if self._loading is not None:
             self._loading.join()
         if self._whisper is None or estimated_snr_db(pcm) >= self.noisy_below_db:
