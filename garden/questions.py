@@ -47,7 +47,7 @@ _REMARK = re.compile(
 
 # Words that ask for a harvest, however it is said (garden.language.VERBS plus ways to say "take out").
 HARVEST_WORDS = re.compile(
-    r"\b(?:" + "|".join(language.VERBS["harvest_plots"]) + r"|harvests|harvesting|picks|picking|take|taking|"
+    r"\b(?:" + "|".join(language.VERBS["harvest_plots"]) + r"|take|taking|"
     r"bring in|clear|remove|pull|dig|uproot|chop|mow|destroy|kill|get rid)\w*", re.IGNORECASE)
 
 _READY = re.compile(r"\b(?:ready|ripe|bloom\w*|harvest\w*|pick\w*|done|grown)\b", re.IGNORECASE)

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from garden.speech.audio import RATE, AudioError, espeak, silence, to_mono_int16
+from garden.speech.audio import RATE, AudioError, espeak, mix_at_snr, silence, to_mono_int16
 
 # The people in the next room: everyday sentences with no garden words in them, so babble
 # tempts the recogniser with speech but never with a command.
@@ -96,8 +96,6 @@ def babble(seconds: float = 30.0) -> np.ndarray:
 def mix_babble(pcm: bytes, snr_db: float, seed: int = 0) -> bytes:
     """Add babble at a signal-to-noise ratio measured over the speech (as audio.mix_noise); the
     seed picks where in the babble the command falls."""
-    from garden.speech.audio import mix_at_snr
-
     room = babble()
     count = len(pcm) // 2
     start = int(np.random.default_rng(seed).integers(0, len(room)))
