@@ -119,7 +119,7 @@ def test_speculative_guesses_save_passes_without_changing_the_answer(interpreter
 @pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
 def test_llama_runtime_returns_the_calls_of_plain_generate_but_for_near_ties(interpreters):
     """The game's default runtime: llama.cpp on the GGUF as shipped (the weights PyTorch
-    dequantises) with the adapter applied by llama.cpp, against plain PyTorch generate with the
+    dequantises) with the adapter merged into it, against plain PyTorch generate with the
     merged adapter. Its arithmetic is not PyTorch's (8-bit activations in the quantised matrix
     products, a float16 KV cache), so this is where an answer could change."""
     from garden.brain.loader import load_interpreter
@@ -129,6 +129,25 @@ def test_llama_runtime_returns_the_calls_of_plain_generate_but_for_near_ties(int
     assert fast.runtime == "llama"
     differences = _differences(plain, fast, _sample(16))
     assert len(differences) <= LLAMA_CHANGES_ALLOWED, differences
+
+
+@pytest.mark.slow
+@needs_adapter
+@pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+def test_the_merged_adapter_and_scoring_allowed_rows_only_keep_the_answers():
+    """The game's two llama.cpp levers: the adapter merged into the weights (requantised to Q8_0)
+    against llama.cpp applying it at run time; and scores for the allowed tokens only against
+    llama.cpp's full logits (the same arithmetic: only exact ties could differ)."""
+    from garden.brain.loader import load_interpreter
+
+    merged = load_interpreter(runtime="llama", progress=False)
+    applied = load_interpreter(runtime="llama", progress=False, merge=False)
+    assert Path(merged.model.model_path).name.startswith("garden-merged-") and applied.model.adapter is not None
+    cases = _sample(16, seed=3)
+    assert len(_differences(applied, merged, cases)) <= LLAMA_CHANGES_ALLOWED
+    full_logits = load_interpreter(runtime="llama", progress=False)
+    full_logits.levers.discard("subset")
+    assert _differences(merged, full_logits, cases) == []
 
 
 @pytest.mark.slow

@@ -75,6 +75,118 @@ def test_adapter_export_refuses_modules_it_cannot_map(tmp_path):
         llamacpp.adapter_to_gguf(folder, tmp_path / "cache")
 
 
+def tiny_base(path):
+    """A small GGUF shaped like the embedded base where the adapter goes: fake_adapter's four
+    matrices (Q5_0 and Q8_0, as the shipped file mixes them), an embedding and a norm, and
+    metadata with a string array, as a vocabulary is."""
+    import gguf
+
+    rng = np.random.default_rng(1)
+    writer = gguf.GGUFWriter(str(path), arch="gemma3")
+    writer.add_string("general.name", "tiny")
+    writer.add_array("tokenizer.ggml.tokens", ["<pad>", "a", "bb", "ccc"])
+    writer.add_uint32("gemma3.block_count", 18)
+    shapes = {"attn_q": (1024, 640), "ffn_down": (640, 2048)}
+    kinds = {0: gguf.GGMLQuantizationType.Q5_0, 17: gguf.GGMLQuantizationType.Q8_0}
+    floats = {}
+    for name, values, kind in [("token_embd.weight", rng.standard_normal((8, 640)), gguf.GGMLQuantizationType.Q8_0),
+                               ("output_norm.weight", rng.standard_normal(640), gguf.GGMLQuantizationType.F32)] + [
+            (f"blk.{b}.{m}.weight", rng.standard_normal(shape) * 0.05, kinds[b]) for b in (0, 17)
+            for m, shape in shapes.items()]:
+        values = values.astype(np.float32)
+        data = values if kind == gguf.GGMLQuantizationType.F32 else gguf.quants.quantize(values, kind)
+        writer.add_tensor(name, data, raw_shape=data.shape, raw_dtype=kind)
+        floats[name] = values
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return floats
+
+
+def _read(path):
+    import gguf
+
+    reader = gguf.GGUFReader(str(path))
+    tensors = {t.name: (t.tensor_type, np.asarray(t.data), int(t.data_offset)) for t in reader.tensors}
+    fields = {name: field.contents() for name, field in reader.fields.items() if not name.startswith("GGUF.")}
+    return tensors, fields
+
+
+def test_the_layout_reader_finds_what_gguf_reader_finds(tmp_path):
+    tiny_base(tmp_path / "base.gguf")
+    tensors, _ = _read(tmp_path / "base.gguf")
+    layout = llamacpp.gguf_layout(tmp_path / "base.gguf")
+    assert {name: (kind, offset) for name, (_, kind, offset) in layout.tensors.items()} == {
+        name: (int(kind), offset) for name, (kind, _, offset) in tensors.items()}
+    assert layout.tensors["blk.0.attn_q.weight"][0] == (640, 1024)  # ggml order: columns first
+    with pytest.raises(ValueError):
+        (tmp_path / "not.gguf").write_bytes(b"GGML" + bytes(64))
+        llamacpp.gguf_layout(tmp_path / "not.gguf")
+
+
+def test_merging_adds_the_adapter_to_the_matrices_it_changes_and_copies_the_rest(tmp_path):
+    import gguf
+
+    base = tmp_path / "base.gguf"
+    tiny_base(base)
+    lora = fake_adapter(tmp_path / "adapter", r=4, alpha=8)
+    out = llamacpp.merge_adapter(tmp_path / "adapter", base, tmp_path / "cache", progress=False)
+    before, before_fields = _read(base)
+    after, after_fields = _read(out)
+    assert after_fields == before_fields  # metadata, the vocabulary included, byte for byte
+    assert set(after) == set(before)
+    for name in ("token_embd.weight", "output_norm.weight"):  # untouched: copied as they were
+        assert after[name][0] == before[name][0]
+        np.testing.assert_array_equal(after[name][1], before[name][1])
+    for block in (0, 17):
+        for module, peft in (("attn_q", "self_attn.q_proj"), ("ffn_down", "mlp.down_proj")):
+            name = f"blk.{block}.{module}.weight"
+            kind, data = before[name][:2]
+            expected = gguf.quants.dequantize(data, kind)
+            prefix = f"base_model.model.model.layers.{block}.{peft}"
+            expected = expected + 2.0 * (lora[f"{prefix}.lora_B.weight"] @ lora[f"{prefix}.lora_A.weight"])
+            assert after[name][0] == gguf.GGMLQuantizationType[llamacpp.MERGED_TYPE]
+            got = gguf.quants.dequantize(after[name][1], after[name][0])
+            # Q8_0 rounds each value to 1/254 of its block's largest; the adapter's change is far larger.
+            step = np.abs(expected).max() / 127
+            assert np.abs(got - expected).max() <= step
+            assert np.abs(got - gguf.quants.dequantize(data, kind)).mean() > 10 * step
+    mtime = out.stat().st_mtime_ns
+    assert llamacpp.merge_adapter(tmp_path / "adapter", base, tmp_path / "cache", progress=False) == out
+    assert out.stat().st_mtime_ns >= mtime and len(list((tmp_path / "cache").iterdir())) == 1  # not written again
+
+
+def test_a_merge_that_fails_half_way_leaves_no_model_behind(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    tiny_base(tmp_path / "base.gguf")
+    fake_adapter(tmp_path / "adapter")
+    real = Path.replace
+
+    def disk_full(self, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", disk_full)  # the last step: the whole file was written to a temporary
+    with pytest.raises(OSError):
+        llamacpp.merge_adapter(tmp_path / "adapter", tmp_path / "base.gguf", tmp_path / "cache", progress=False)
+    assert list((tmp_path / "cache").iterdir()) == []
+    monkeypatch.setattr(Path, "replace", real)
+    assert llamacpp.merge_adapter(tmp_path / "adapter", tmp_path / "base.gguf", tmp_path / "cache", progress=False).exists()
+
+
+def test_only_the_most_recently_used_merged_models_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(llamacpp, "MAX_MERGED_FILES", 2)
+    tiny_base(tmp_path / "base.gguf")
+    made = []
+    for alpha in (8, 16, 32):
+        fake_adapter(tmp_path / f"adapter{alpha}", alpha=alpha)
+        made.append(llamacpp.merge_adapter(tmp_path / f"adapter{alpha}", tmp_path / "base.gguf", tmp_path / "cache",
+                                           progress=False))
+        os.utime(made[-1], (alpha, alpha))  # in order of use, a second apart at least
+    assert sorted((tmp_path / "cache").iterdir()) == sorted(made[1:])
+
+
 @pytest.fixture(scope="module")
 def runtime():
     return llamacpp.LlamaRuntime(models.embedded_gguf(), None)
@@ -105,6 +217,28 @@ def test_cache_reuse_and_rollback_give_the_logits_of_a_fresh_run(runtime):
     straight = runtime.run(second + [3000], logits_from=len(second))[0]
     assert int(np.argmax(after)) == int(np.argmax(straight))
     _assert_same_logits(after, straight)
+
+
+@pytest.mark.slow
+@needs_llama
+def test_the_allowed_rows_score_as_llama_cpps_own_logits_and_the_cache_is_the_same(runtime):
+    """A pass that stops before the output matrix returns the final hidden state; OutputRows scores
+    chosen tokens from it as llama.cpp's Q8_0 arithmetic does, and the pass leaves the same cache."""
+    assert runtime.output is not None  # the embedded base's output matrix is Q8_0
+    prompt = list(range(1000, 1030))
+    runtime.truncate(0)
+    full = runtime.run(prompt, logits_from=len(prompt) - 2)
+    runtime.truncate(0)
+    hidden = runtime.run(prompt, logits_from=len(prompt) - 2, vocab=False)
+    assert [h.shape for h in hidden] == [(640,), (640,)]
+    ids = sorted({int(np.argmax(full[-1]))} | set(np.random.default_rng(0).integers(0, runtime.n_vocab, 200).tolist()))
+    for logits, state in zip(full, hidden):
+        np.testing.assert_allclose(runtime.output.logits(state, ids), logits[ids], atol=1e-3)
+    assert int(np.argmax(runtime.output.logits(hidden[-1], ids))) == ids.index(int(np.argmax(full[-1])))
+    after_hidden = runtime.run([3000], logits_from=0)[0]
+    runtime.truncate(0)
+    after_full = runtime.run(prompt + [3000], logits_from=len(prompt))[0]
+    _assert_same_logits(after_hidden, after_full)
 
 
 def _assert_same_logits(a, b):

@@ -15,7 +15,8 @@ import sys
 import time
 
 # mode name -> (decoding path, weight precision, runtime). The llama.cpp runtime runs the
-# embedded Q4_K_M GGUF with the adapter applied by llama.cpp: its weights are the file's own.
+# embedded Q4_K_M GGUF with the adapter merged into the matrices it changes (stored as Q8_0:
+# "merged"), or applied by llama.cpp at run time ("q4_k_m+lora").
 MODES = {
     "plain": ("plain", "fp32", "torch"),
     "cache": ("cache", "fp32", "torch"),
@@ -25,7 +26,8 @@ MODES = {
     "fast-torch": ("fast", "fp32", "torch"),
     "fast-bf16": ("fast", "bf16", "torch"),
     "fast-int8": ("fast", "int8", "torch"),
-    "fast": ("fast", "q4_k_m", "llama"),
+    "fast-lora": ("fast", "q4_k_m+lora", "llama"),  # the adapter applied at run time, as before merging
+    "fast": ("fast", "merged", "llama"),
 }
 DEFAULT_MODE = "fast"  # what the game uses: the llama.cpp runtime when installed, else "fast-torch"
 
@@ -61,7 +63,7 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
 
     path, precision, runtime = MODES[mode]
     interpreter = load_interpreter(base=base, adapter=adapter, mode=path, progress=False, runtime=runtime,
-                                   precision=precision if runtime == "torch" else None)
+                                   precision=precision if runtime == "torch" else None, merge=precision == "merged")
     cases = load_cases(cases_path)[:limit]
     from garden.brain.cases import grid_of
 
@@ -80,13 +82,36 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
         passes.append(meaning.stats.get("forward_passes", 0))
         tokens.append(meaning.stats.get("new_tokens", 0))
         right += calls_match(case["calls"], meaning.calls)
+    game = game_latencies(interpreter, cases) if runtime == "llama" else []
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     n = max(1, len(cases))
     return {"mode": mode, "path": path, "precision": precision, "runtime": runtime, "n": len(cases),
+            "game_p50_ms": round(percentile(game, 0.5), 1) if game else None,
             "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
             "forward_passes": round(sum(passes) / n, 2), "tokens": round(sum(tokens) / n, 2),
             "peak_rss_mb": round(peak_kb / 1024, 1), "exact_match": round(right / n, 4),
             "ready_s": round(ready_s, 2)}
+
+
+def game_latencies(interpreter, cases: list[dict]) -> list[float]:
+    """A typed command in the game: the cases' 3x3 words typed one after another into one
+    session (its garden and history carry over, as in play), each after Session.prepare_next,
+    which the window runs while the player reads the last result. Milliseconds from Enter to
+    executed calls, as Session.handle takes them (questions, repeats and the engine included)."""
+    from garden.brain.cases import grid_of
+    from garden.session import Session
+
+    session, latencies = Session(interpreter=interpreter), []
+    for case in cases:
+        if grid_of(case) != (3, 3):
+            continue
+        if len(session.history) >= 8:  # a fresh garden now and then, so plots stay free to plant
+            session.handle("/reset")
+        session.prepare_next()
+        start = time.perf_counter()
+        session.handle(case["utterance"])
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
 
 
 def main(args) -> int:
@@ -121,13 +146,14 @@ def main(args) -> int:
         r["speedup"] = round(plain["p50_ms"] / r["p50_ms"], 2) if r["p50_ms"] else None
     print(f"machine: {machine()}")
     print(f"cases: {args.cases} ({rows[0]['n']})")
-    header = f"{'mode':<10} {'path':<7} {'runtime':<7} {'weights':<7} {'p50 ms':>8} {'p95 ms':>8} {'passes':>7} {'tokens':>7} {'peak MB':>8} {'exact':>6} {'ready s':>7} {'speedup':>8}"
+    header = (f"{'mode':<10} {'path':<7} {'runtime':<7} {'weights':<11} {'p50 ms':>8} {'p95 ms':>8} {'passes':>7} {'tokens':>7} "
+              f"{'peak MB':>8} {'exact':>6} {'ready s':>7} {'speedup':>8} {'game p50':>8}")
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['mode']:<10} {r['path']:<7} {r['runtime']:<7} {r['precision']:<7} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
+        print(f"{r['mode']:<10} {r['path']:<7} {r['runtime']:<7} {r['precision']:<11} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
               f"{r['forward_passes']:>7.1f} {r['tokens']:>7.1f} {r['peak_rss_mb']:>8.0f} {r['exact_match']:>6.3f} "
-              f"{r['ready_s']:>7.1f} {r['speedup']:>7.2f}x")
+              f"{r['ready_s']:>7.1f} {r['speedup']:>7.2f}x " + (f"{r['game_p50_ms']:>8.0f}" if r.get("game_p50_ms") else f"{'-':>8}"))
     if args.json:
         default = DEFAULT_MODE if llamacpp.available() else "fast-torch"
         print(json.dumps({"default": default, "machine": machine(), "modes": rows}))

@@ -374,7 +374,8 @@ class ModelInterpreter:
             saved = run.snapshot() if guess else None
             if saved is None:
                 guess = []
-            states = run.forward(pending + guess, logits_from=len(pending) - 1, needed=choice_points(constraint, guess))
+            states = run.forward(pending + guess, logits_from=len(pending) - 1, needed=choice_points(constraint, guess),
+                                 vocab=constraint.text_allowed())
             passes += 1
             # The model's own choice after the pending tokens, then after each guessed token it
             # agreed with: exactly what one pass per token would choose.

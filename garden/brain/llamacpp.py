@@ -15,6 +15,10 @@ jump-forward, drafting); llama.cpp only runs forward passes and keeps the KV cac
   tokens the model rejects are removed with llama_memory_seq_rm.
 * Logits are requested only at the positions the decoder needs (the last pending token and
   each guessed token), not for the whole prompt.
+* Where the grammar allows only a few tokens, llama.cpp stops before its output matrix (262,144
+  rows, 178 MB of Q8_0 read on every pass: 9 of a one-token pass's 15 ms here) and the decoder
+  scores just the allowed rows (OutputRows), with the same Q8_0 arithmetic, so the scores agree
+  with llama.cpp's own to about 1e-6.
 
 The binding is llama-cpp-python (optional extra `garden[llama]`, built from source by pip).
 """
@@ -24,7 +28,11 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import mmap
 import os
+import struct
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +50,10 @@ MAX_PREFIXES = 6  # developer turns kept, one per grid size in use (sequences 1.
 # Saved developer turns kept in the state folder (about 10 MB each; every adapter and grid size
 # leaves one, and each retrained adapter is a new one): the most recently used.
 MAX_STATE_FILES = 24
+# How merge_adapter stores the matrices the adapter changes, and how many merged models (one per
+# adapter, about 290 MB each) the cache keeps.
+MERGED_TYPE = "Q8_0"
+MAX_MERGED_FILES = 3
 
 
 class LlamaUnavailable(Exception):
@@ -57,9 +69,9 @@ def available() -> bool:
 
 
 def adapter_to_gguf(adapter: Path, target_dir: Path) -> Path:
-    """Write a PEFT LoRA adapter as a llama.cpp GGUF LoRA adapter, once per adapter content."""
+    """Write a PEFT LoRA adapter as a llama.cpp GGUF LoRA adapter, once per adapter content: applied
+    at run time (`garden bench`'s fast-lora mode; the game merges it, merge_adapter)."""
     import gguf
-    from safetensors.numpy import load_file
 
     adapter = Path(adapter)
     config = json.loads((adapter / "adapter_config.json").read_text())
@@ -68,19 +80,7 @@ def adapter_to_gguf(adapter: Path, target_dir: Path) -> Path:
     out = Path(target_dir) / f"garden-lora-{digest}.gguf"
     if out.exists():
         return out
-    tensors = load_file(str(weights_file))
-    pairs: dict[str, dict[str, np.ndarray]] = {}
-    for name, value in tensors.items():
-        # base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight
-        parts = name.split(".")
-        if "layers" not in parts or parts[-2] not in ("lora_A", "lora_B"):
-            raise LlamaUnavailable(f"adapter tensor {name} is not a LoRA A/B matrix of a decoder layer")
-        block = int(parts[parts.index("layers") + 1])
-        module = ".".join(parts[parts.index("layers") + 2:-2])
-        if module not in _TENSOR_NAMES:
-            raise LlamaUnavailable(f"adapter targets {module}, which the llama.cpp runtime does not map")
-        key = f"blk.{block}.{_TENSOR_NAMES[module]}.weight"
-        pairs.setdefault(key, {})["lora_a" if parts[-2] == "lora_A" else "lora_b"] = value.astype(np.float32)
+    pairs, _ = _lora_pairs(adapter)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     writer = gguf.GGUFWriter(str(tmp), arch="gemma3")
@@ -119,6 +119,245 @@ def _shared(a: list[int], b: list[int]) -> int:
     return n
 
 
+# ggml_tensor field offsets (ggml.h, 64-bit): type+pad 8, buffer 8, ne 4x8, nb 4x8, op 4,
+# op_params 64, flags 4, src 10x8, view_src 8, view_offs 8, then data and name.
+_NE_OFFSET = 16
+_DATA_OFFSET = 8 + 8 + 32 + 32 + 4 + 64 + 4 + 80 + 8 + 8
+_NAME_OFFSET = _DATA_OFFSET + 8
+_HIDDEN_NAME = b"result_norm\x00"  # the final norm's output in llama.cpp's graph: the lm_head's input
+_GGUF_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+_Q8_0 = 8  # ggml type id
+_Q8_0_BLOCK = 34  # fp16 scale + 32 int8
+
+
+@dataclass
+class GGUFLayout:
+    """Where things are in a GGUF file: its metadata block (kept as raw bytes) and every tensor's
+    shape, ggml type and byte offset in the file."""
+    version: int
+    n_kv: int
+    metadata: bytes
+    alignment: int
+    tensors: dict[str, tuple[tuple[int, ...], int, int]]
+
+
+def gguf_layout(path: Path) -> GGUFLayout:
+    """Read a GGUF file's layout. Why not gguf.GGUFReader: it decodes all metadata, the
+    262,144-token vocabulary included (10 s here); this only steps over it (35 ms)."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        if m[:4] != b"GGUF":
+            raise ValueError(f"{path} is not a GGUF file")
+        version, n_tensors, n_kv = struct.unpack_from("<IQQ", m, 4)
+        pos, align = 24, 32
+        length = struct.Struct("<Q").unpack_from
+
+        def string(at: int) -> tuple[bytes, int]:
+            n = length(m, at)[0]
+            return m[at + 8:at + 8 + n], at + 8 + n
+
+        for _ in range(n_kv):
+            key, pos = string(pos)
+            kind, = struct.unpack_from("<I", m, pos)
+            pos += 4
+            if kind == 9:  # array: item type, count, items
+                item, n = struct.unpack_from("<IQ", m, pos)
+                pos += 12
+                if item == 8:
+                    for _ in range(n):
+                        pos += 8 + length(m, pos)[0]
+                else:
+                    pos += _GGUF_SIZES[item] * n
+            elif kind == 8:
+                _, pos = string(pos)
+            else:
+                if key == b"general.alignment":
+                    align, = struct.unpack_from("<I", m, pos)
+                pos += _GGUF_SIZES[kind]
+        metadata = m[24:pos]
+        tensors = {}
+        for _ in range(n_tensors):
+            name, pos = string(pos)
+            dims, = struct.unpack_from("<I", m, pos)
+            shape = struct.unpack_from(f"<{dims}Q", m, pos + 4)
+            kind, offset = struct.unpack_from("<IQ", m, pos + 4 + 8 * dims)
+            pos += 4 + 8 * dims + 12
+            tensors[name.decode()] = (shape, kind, offset)
+    start = (pos + align - 1) // align * align
+    return GGUFLayout(version, n_kv, metadata, align,
+                      {name: (shape, kind, start + offset) for name, (shape, kind, offset) in tensors.items()})
+
+
+def _lora_pairs(adapter: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict]:
+    """llama.cpp tensor name -> {"lora_a": (r, in), "lora_b": (out, r)} of a PEFT LoRA adapter, and
+    its config. Raises LlamaUnavailable for a tensor the runtime cannot map."""
+    from safetensors.numpy import load_file
+
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    pairs: dict[str, dict[str, np.ndarray]] = {}
+    for name, value in load_file(str(adapter / "adapter_model.safetensors")).items():
+        # base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight
+        parts = name.split(".")
+        if "layers" not in parts or parts[-2] not in ("lora_A", "lora_B"):
+            raise LlamaUnavailable(f"adapter tensor {name} is not a LoRA A/B matrix of a decoder layer")
+        block = int(parts[parts.index("layers") + 1])
+        module = ".".join(parts[parts.index("layers") + 2:-2])
+        if module not in _TENSOR_NAMES:
+            raise LlamaUnavailable(f"adapter targets {module}, which the llama.cpp runtime does not map")
+        key = f"blk.{block}.{_TENSOR_NAMES[module]}.weight"
+        pairs.setdefault(key, {})["lora_a" if parts[-2] == "lora_A" else "lora_b"] = value.astype(np.float32)
+    return pairs, config
+
+
+def merge_adapter(adapter: Path, base: Path, target_dir: Path, progress: bool = True) -> Path:
+    """The base GGUF with a PEFT LoRA adapter merged into its weights, written once per adapter
+    content (and base) into target_dir; returns its path.
+
+    Why: applied at run time, the adapter adds four small operations to each of 126 matrix
+    products, a third of a one-token pass here. Merged, each changed matrix is stored as
+    MERGED_TYPE (the base's own Q5_0/Q4_K/Q6_K blocks are too coarse to carry the adapter's small
+    changes: rounding would undo them); the rest of the file, the Q8_0 embeddings and the
+    metadata, is copied byte for byte."""
+    from gguf import GGML_QUANT_SIZES, GGMLQuantizationType, quants
+
+    adapter = Path(adapter)
+    weights = (adapter / "adapter_model.safetensors").read_bytes()
+    config_text = (adapter / "adapter_config.json").read_text()
+    stat = Path(base).stat()
+    digest = hashlib.sha256(weights + config_text.encode() + f"|{Path(base).name}|{stat.st_size}|{MERGED_TYPE}|1"
+                            .encode()).hexdigest()[:16]
+    out = Path(target_dir) / f"garden-merged-{digest}.gguf"
+    if out.exists():
+        _touch(out)
+        return out
+    pairs, config = _lora_pairs(adapter)
+    if config.get("use_rslora") or config.get("use_dora"):
+        raise LlamaUnavailable("the adapter uses rsLoRA or DoRA, which the llama.cpp runtime does not merge")
+    scale = float(config["lora_alpha"]) / float(config["r"])
+    layout = gguf_layout(base)
+    missing = set(pairs) - set(layout.tensors)
+    if missing:
+        raise LlamaUnavailable(f"the adapter changes {sorted(missing)[0]}, which the base does not have")
+    if progress:
+        print("Preparing the garden adapter for llama.cpp (once per adapter, a few seconds)...", file=sys.stderr,
+              flush=True)
+    merged_type = GGMLQuantizationType[MERGED_TYPE]
+    align = layout.alignment
+    source = np.memmap(base, dtype=np.uint8, mode="r")
+    infos, blobs, offset = [], [], 0
+    for name, (shape, kind, at) in layout.tensors.items():  # file order
+        block, size = GGML_QUANT_SIZES[GGMLQuantizationType(kind)]
+        n_bytes = int(np.prod(shape)) // block * size
+        raw = source[at:at + n_bytes]
+        if name in pairs:
+            pair = pairs[name]
+            if kind in (0, 1):  # F32, F16
+                weight = raw.view(np.float32 if kind == 0 else np.float16).astype(np.float32)
+            else:
+                weight = quants.dequantize(raw.reshape(shape[1], -1), GGMLQuantizationType(kind))
+            weight = weight.reshape(shape[1], shape[0])
+            weight = weight + np.float32(scale) * (pair["lora_b"] @ pair["lora_a"])
+            raw = quants.quantize(weight.astype(np.float32), merged_type).reshape(-1)
+            kind = int(merged_type)
+        infos.append((name, shape, kind, offset))
+        blobs.append(raw)
+        offset += (len(raw) + align - 1) // align * align
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(b"GGUF" + struct.pack("<IQQ", layout.version, len(infos), layout.n_kv) + layout.metadata)
+            for name, shape, kind, at in infos:
+                encoded = name.encode()
+                f.write(struct.pack("<Q", len(encoded)) + encoded + struct.pack(f"<I{len(shape)}Q", len(shape), *shape)
+                        + struct.pack("<IQ", kind, at))
+            f.write(b"\0" * (-f.tell() % align))
+            for blob in blobs:
+                f.write(memoryview(np.ascontiguousarray(blob)))
+                f.write(b"\0" * (-len(blob) % align))
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk or Ctrl+C leaves no half-written model
+        raise
+    _prune(target_dir, "garden-merged-*.gguf", MAX_MERGED_FILES)
+    return out
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)  # used: the last to be pruned
+    except OSError:
+        pass
+
+
+def _prune(folder: Path, pattern: str, keep: int) -> None:
+    """Delete all but the `keep` most recently used files matching pattern (best effort)."""
+    try:
+        saved = sorted(Path(folder).glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in saved[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process pruning at the same time, or a read-only folder
+
+
+class OutputRows:
+    """Scores for chosen tokens only: rows of the model's Q8_0 output matrix (Gemma ties it to the
+    token embeddings) times the final hidden state, computed as llama.cpp's CPU backend does:
+    the hidden state quantised to Q8_0 in blocks of 32, integer dot products per block, scaled
+    by both blocks' fp16 scales. The matrix is memory-mapped; only rows asked for are read."""
+
+    def __init__(self, path: Path, offset: int, n_vocab: int, n_embd: int):
+        self.n_embd = n_embd
+        self.blocks = n_embd // 32
+        self.rows = np.memmap(path, dtype=np.uint8, mode="r", offset=offset,
+                              shape=(n_vocab, self.blocks * _Q8_0_BLOCK))
+
+    @classmethod
+    def open(cls, model_path: Path) -> OutputRows | None:
+        """None when the GGUF's output matrix is not Q8_0 (another quantisation of the base): the
+        decoder then asks llama.cpp for full logits, as before."""
+        try:
+            tensors = gguf_layout(model_path).tensors
+        except (OSError, ValueError, struct.error):
+            return None
+        shape, kind, offset = tensors.get("output.weight") or tensors.get("token_embd.weight") or ((), -1, 0)
+        if kind != _Q8_0 or len(shape) != 2 or shape[0] % 32:
+            return None
+        return cls(model_path, offset, n_vocab=shape[1], n_embd=shape[0])
+
+    def logits(self, hidden: np.ndarray, ids: list[int]) -> np.ndarray:
+        x = hidden.astype(np.float32).reshape(self.blocks, 32)
+        amax = np.abs(x).max(axis=1)
+        inverse = np.divide(np.float32(127), amax, out=np.zeros_like(amax), where=amax != 0)
+        qx = np.round(x * inverse[:, None]).astype(np.int32)  # ties to even, as _mm256_round_ps
+        dx = (amax / np.float32(127)).astype(np.float16).astype(np.float32)
+        raw = self.rows[ids].reshape(len(ids), self.blocks, _Q8_0_BLOCK)
+        dw = raw[:, :, :2].copy().view(np.float16)[..., 0].astype(np.float32)
+        qw = raw[:, :, 2:].view(np.int8).astype(np.int32)
+        sums = np.einsum("kbj,bj->kb", qw, qx).astype(np.float32)
+        return (sums * dw * dx[None, :]).sum(axis=1)
+
+
+class _HiddenTap:
+    """llama.cpp's graph-evaluation callback: copies the final hidden state of the outputs out of
+    the graph and, when `stop` is set, ends the pass there, before the output matrix. It is
+    called for every node of every pass (about 730 per pass: 0.9 ms), so it does little."""
+
+    def __init__(self, lc):
+        self.stop = False
+        self.hidden: np.ndarray | None = None
+        self.callback = lc.ggml_backend_sched_eval_callback(self)
+
+    def __call__(self, tensor, ask, user_data) -> bool:
+        if ask:
+            return self.stop and ctypes.string_at(tensor + _NAME_OFFSET, len(_HIDDEN_NAME)) == _HIDDEN_NAME
+        width, count = ctypes.cast(tensor + _NE_OFFSET, ctypes.POINTER(ctypes.c_int64))[0:2]
+        data = ctypes.cast(tensor + _DATA_OFFSET, ctypes.POINTER(ctypes.c_void_p))[0]
+        if count:
+            self.hidden = np.ctypeslib.as_array(ctypes.cast(data, ctypes.POINTER(ctypes.c_float)),
+                                                shape=(count, width)).copy()
+        return False  # stop: the rest of the graph is the output matrix
+
+
 class LlamaRuntime:
     """One llama.cpp context: forward passes with logits where asked, and a KV cache that
     remembers its tokens."""
@@ -134,6 +373,7 @@ class LlamaRuntime:
         self.lc = lc
         _silence(lc)
         lc.llama_backend_init()
+        self.model_path = Path(model_path)
         self.model = lc.llama_model_load_from_file(str(model_path).encode(), lc.llama_model_default_params())
         if not self.model:
             raise LlamaUnavailable(f"llama.cpp could not load {model_path}")
@@ -144,6 +384,8 @@ class LlamaRuntime:
         params.n_threads = params.n_threads_batch = threads
         params.swa_full = True  # Gemma 3's sliding-window layers must allow removing recent tokens
         params.no_perf = True
+        self.tap = _HiddenTap(lc)
+        params.cb_eval = self.tap.callback
         self.ctx = lc.llama_init_from_model(self.model, params)
         if not self.ctx:
             raise LlamaUnavailable("llama.cpp could not create a context")
@@ -158,6 +400,7 @@ class LlamaRuntime:
         self.n_ctx = n_ctx
         self.n_vocab = lc.llama_vocab_n_tokens(lc.llama_model_get_vocab(self.model))
         self.memory = lc.llama_get_memory(self.ctx)
+        self.output = OutputRows.open(Path(model_path))  # None: only full logits
         self.batch = lc.llama_batch_init(N_BATCH, 0, 1)
         self.state_dir = Path(state_dir) if state_dir else None
         # Saved states are valid for this model, adapter and llama.cpp version only. "from-0": states
@@ -243,13 +486,7 @@ class LlamaRuntime:
         self._prune_states()
 
     def _prune_states(self) -> None:
-        """Delete all but the MAX_STATE_FILES most recently used saved states (best effort)."""
-        try:
-            saved = sorted(self.state_dir.glob("prefix-*.state"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in saved[MAX_STATE_FILES:]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass  # another process pruning at the same time, or a read-only folder
+        _prune(self.state_dir, "prefix-*.state", MAX_STATE_FILES)
 
     def _load_state(self, key: tuple[int, ...]) -> bool:
         """Load a saved prefix into a free sequence; False when there is none or it does not fit."""
@@ -265,10 +502,7 @@ class LlamaRuntime:
             self.lc.llama_memory_seq_rm(self.memory, free, -1, -1)
             return False
         self.prefixes[key] = free
-        try:
-            os.utime(path)  # used: the last to be pruned
-        except OSError:
-            pass
+        _touch(path)
         return True
 
     def truncate(self, keep: int) -> None:
@@ -280,11 +514,16 @@ class LlamaRuntime:
                 return
             del self.tokens[keep:]
 
-    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None) -> list[np.ndarray | None]:
+    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None,
+            vocab: bool = True) -> list[np.ndarray | None]:
         """Append tokens to the cache; logits (float32 copies) for tokens[logits_from:], or only
-        where needed[i - logits_from] is true (None elsewhere)."""
+        where needed[i - logits_from] is true (None elsewhere). vocab=False (only with
+        self.output): the final hidden states there instead, for OutputRows.logits, and the
+        pass skips the output matrix."""
         if len(self.tokens) + len(tokens) > self.n_ctx:
             raise RuntimeError(f"the prompt needs {len(self.tokens) + len(tokens)} tokens; the context holds {self.n_ctx}")
+        if not vocab and self.output is None:
+            raise ValueError("this model's output matrix is not Q8_0: ask for full logits")
         lc, batch, out = self.lc, self.batch, []
 
         def wanted(i: int) -> bool:
@@ -300,14 +539,22 @@ class LlamaRuntime:
                 batch.n_seq_id[i] = 1
                 batch.seq_id[i][0] = 0
                 batch.logits[i] = 1 if wanted(start + i) else 0
-            status = lc.llama_decode(self.ctx, batch)
+            self.tap.stop, self.tap.hidden = not vocab, None
+            try:
+                status = lc.llama_decode(self.ctx, batch)
+            finally:
+                self.tap.stop = False
             if status != 0:
                 raise RuntimeError(f"llama_decode failed with status {status}")
             self.tokens.extend(chunk)
+            hidden = iter(self.tap.hidden if self.tap.hidden is not None else ())
             for i in range(len(chunk)):
                 if wanted(start + i):
-                    row = lc.llama_get_logits_ith(self.ctx, i)
-                    out.append(np.ctypeslib.as_array(row, shape=(self.n_vocab,)).copy())
+                    if vocab:
+                        row = lc.llama_get_logits_ith(self.ctx, i)
+                        out.append(np.ctypeslib.as_array(row, shape=(self.n_vocab,)).copy())
+                    else:  # outputs come in batch order (one sequence)
+                        out.append(next(hidden))
                 elif start + i >= logits_from:
                     out.append(None)
         return out
@@ -368,26 +615,30 @@ def default_threads() -> int:
         return max(1, min(4, os.cpu_count() or 2))
 
 
-def load(adapter="default", progress: bool = True, threads: int | None = None):
+def load(adapter="default", progress: bool = True, threads: int | None = None, merge: bool = True):
     """The embedded base in llama.cpp with the garden adapter: a models.LoadedModel whose model is
-    a LlamaRuntime. Raises LlamaUnavailable when llama-cpp-python is missing (callers fall back
-    to PyTorch) and models.ModelError for problems the player can fix."""
+    a LlamaRuntime. merge: the adapter merged into the weights (merge_adapter, the game's way), or
+    applied by llama.cpp at run time (slower; `garden bench`'s fast-lora mode). Raises
+    LlamaUnavailable when llama-cpp-python is missing (callers fall back to PyTorch) and
+    models.ModelError for problems the player can fix."""
     from garden.brain import models
 
     if not available():
         raise LlamaUnavailable("llama-cpp-python is not installed; pip install 'garden[llama]'")
     adapter_dir, note = models._resolve_adapter(adapter)
-    # The tokenizer with FunctionGemma's control-token names comes from the converted base
-    # (made once); llama.cpp reads the same vocabulary from the GGUF, so the ids agree.
-    tokenizer = LightTokenizer(models.convert_embedded(progress=progress) / "tokenizer.json")
-    lora = None
+    weights, lora = models.embedded_gguf(), None
     if adapter_dir is not None:
         trained_on = models.adapter_base_id(adapter_dir)
         if trained_on and trained_on != models.EMBEDDED_ID:
             raise LlamaUnavailable(f"the adapter was trained on {trained_on}; llama.cpp runs only the embedded base")
-        lora = adapter_to_gguf(adapter_dir, cache_dir() / "llama")
-    runtime = LlamaRuntime(models.embedded_gguf(), lora, threads=threads or default_threads(),
-                           state_dir=cache_dir() / "llama")
+        if merge:
+            weights = merge_adapter(adapter_dir, weights, cache_dir() / "llama", progress=progress)
+        else:
+            lora = adapter_to_gguf(adapter_dir, cache_dir() / "llama")
+    # The tokenizer with FunctionGemma's control-token names comes from the converted base
+    # (made once); llama.cpp reads the same vocabulary from the GGUF, so the ids agree.
+    tokenizer = LightTokenizer(models.convert_embedded(progress=progress) / "tokenizer.json")
+    runtime = LlamaRuntime(weights, lora, threads=threads or default_threads(), state_dir=cache_dir() / "llama")
     return models.LoadedModel(runtime, tokenizer, models.EMBEDDED_ID, str(adapter_dir) if adapter_dir else None, note)
 
 

@@ -39,11 +39,12 @@ RUNTIMES = ("auto", "torch", "llama")
 
 
 def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "fast", precision: str | None = None,
-                     progress: bool = True, runtime: str = "auto"):
+                     progress: bool = True, runtime: str = "auto", merge: bool = True):
     """Load a model and wrap it; raises models.ModelError with a clear message on user errors.
     precision None: DEFAULT_PRECISION on the fast path, fp32 on the plain one.
     runtime "llama" runs the fast path in llama.cpp (the embedded GGUF as shipped plus the adapter);
-    "torch" in PyTorch; "auto" picks llama.cpp for the fast path on the embedded base when
+    "torch" in PyTorch; merge=False applies the adapter in llama.cpp at run time instead of
+    merging it into the weights (llamacpp.load). "auto" picks llama.cpp for the fast path on the embedded base when
     llama-cpp-python is installed and no precision is asked for, else PyTorch."""
     from garden.brain import llamacpp, models
 
@@ -58,7 +59,7 @@ def load_interpreter(base: str = "gemma3-270m", adapter="default", mode: str = "
             raise models.ModelError("the llama.cpp runtime runs the fast path on the embedded base, with its own "
                                     "weights (use --runtime torch for other bases, --mode plain or --precision)")
         try:
-            return ModelInterpreter(llamacpp.load(adapter=adapter, progress=progress), mode="fast")
+            return ModelInterpreter(llamacpp.load(adapter=adapter, progress=progress, merge=merge), mode="fast")
         except llamacpp.LlamaUnavailable as exc:
             if runtime == "llama":
                 raise models.ModelError(f"llama.cpp runtime: {exc}") from exc

@@ -36,7 +36,8 @@ class CachingRuntime(Protocol):
 
     def truncate(self, keep: int) -> None: ...
 
-    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None) -> list: ...
+    def run(self, tokens: list[int], logits_from: int, needed: list[bool] | None = None,
+            vocab: bool = True) -> list: ...
 
 
 class TorchRun:
@@ -55,7 +56,7 @@ class TorchRun:
         self.pending = list(prompt_ids[skip:])
         self.can_rollback = self.cache is not None
 
-    def forward(self, tokens: list[int], logits_from: int, needed: list[bool]):
+    def forward(self, tokens: list[int], logits_from: int, needed: list[bool], vocab: bool = True):
         torch = self.interpreter.torch
         hidden = self.decoder(input_ids=torch.tensor([tokens], device=self.interpreter.device),
                               past_key_values=self.cache, use_cache=True)
@@ -82,11 +83,16 @@ class LlamaRun:
         self.runtime = interpreter.model
         self.text_mask = interpreter._text_allowed
         self.pending = self.runtime.reuse(prompt_ids, keep=interpreter.kept_prefix(prompt_ids, rows, cols))
+        # "subset": score only the tokens the grammar allows, from the final hidden state
+        # (llamacpp.OutputRows), where a runtime can; else full logits from llama.cpp.
+        self.subset = "subset" in interpreter.levers and getattr(self.runtime, "output", None) is not None
 
-    def forward(self, tokens: list[int], logits_from: int, needed: list[bool]):
+    def forward(self, tokens: list[int], logits_from: int, needed: list[bool], vocab: bool = True):
+        """vocab: the first choice may be any text token (a reply may start), so it needs every
+        logit; otherwise only the allowed rows are scored, and llama.cpp skips its output matrix."""
         # Each position's logits cost a pass through the 262,144-row output matrix in llama.cpp:
         # ask only where the grammar leaves a choice.
-        return self.runtime.run(tokens, logits_from, needed)
+        return self.runtime.run(tokens, logits_from, needed, vocab=vocab or not self.subset)
 
     def snapshot(self):
         return len(self.runtime.tokens)
@@ -104,6 +110,8 @@ class LlamaRun:
             if len(allowed) == 1:
                 return allowed[0]
             allowed = sorted(allowed)
+            if len(logits) != self.runtime.n_vocab:  # a hidden state: score the allowed rows only
+                return allowed[int(numpy.argmax(self.runtime.output.logits(logits, allowed)))]
             return allowed[int(numpy.argmax(logits[allowed]))]
         scores = numpy.where(self.text_mask, logits, -numpy.inf)
         scores[allowed] = logits[allowed]
