@@ -253,24 +253,38 @@ def _assert_same_logits(a, b):
 
 
 @pytest.mark.slow
-def test_light_tokenizer_agrees_with_hugging_face():
-    """The llama.cpp runtime tokenizes without transformers; it must see exactly the same ids."""
+@needs_llama
+def test_llama_cpp_tokenizes_as_hugging_face(runtime):
+    """The llama.cpp runtime tokenizes with llama.cpp's copy of the vocabulary, not transformers;
+    it must see exactly the ids the adapter was trained on: every prompt and answer of the test
+    split, and odd text (emoji, tabs, runs of spaces, a typed "\u2581", control-token names)."""
+    import random
+
     from transformers import AutoTokenizer
 
     from garden.brain import prompt
+    from garden.brain.cases import load_cases, replay
     from garden.brain.grammar import text_reply_ids, vocabulary_pieces
+    from garden.brain.interpret import ModelInterpreter
 
-    folder = models.convert_embedded(progress=False)
-    hf, light = AutoTokenizer.from_pretrained(str(folder)), llamacpp.LightTokenizer(folder / "tokenizer.json")
-    assert len(hf) == len(light)
-    assert vocabulary_pieces(hf) == vocabulary_pieces(light)
-    assert text_reply_ids(hf) == text_reply_ids(light)
-    assert models.check_control_tokens(light) == []
-    for rows, cols, said in [(3, 3, "plant roses in the top row and water them"), (5, 4, "Water plot #7, then r2 c3 🌻")]:
-        text = prompt.render_prompt(rows, cols, [("water plot 1", [], [], None)], said)
+    hf, llama = AutoTokenizer.from_pretrained(str(models.convert_embedded(progress=False))), runtime.tokenizer()
+    assert len(hf) == len(llama)
+    assert vocabulary_pieces(hf) == vocabulary_pieces(llama)
+    assert text_reply_ids(hf) == text_reply_ids(llama)
+    assert set(hf.added_tokens_decoder) == set(llama.added_tokens_decoder)
+    assert models.check_control_tokens(llama) == []
+    texts = []
+    for case in load_cases(models.REPO_ROOT / "training" / "data" / "test.jsonl"):
+        garden, history = replay(case)
+        texts.append(ModelInterpreter.prompt_text(case["utterance"], garden, history))
+        texts.append(prompt.render_target(case["calls"], case.get("reply")))
+    rng = random.Random(0)
+    alphabet = list("abc XYZ  \n\t<>{}:,_-\u00e9\u00fc\u4e2d\U0001f600\u2581") + ["<start_of_turn>", "<escape>", "<end_function_call>"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(500)]
+    for text in texts:
         ids = hf.encode(text, add_special_tokens=False)
-        assert light.encode(text) == ids
-        assert light.decode(ids) == hf.decode(ids, skip_special_tokens=False)
+        assert llama.encode(text) == ids, text
+        assert llama.decode(ids) == hf.decode(ids, skip_special_tokens=False), text
 
 
 @pytest.mark.slow

@@ -26,6 +26,9 @@ MODES = {
     "fast-torch": ("fast", "fp32", "torch"),
     "fast-bf16": ("fast", "bf16", "torch"),
     "fast-int8": ("fast", "int8", "torch"),
+    # llama.cpp with none of the levers: the whole prompt prefilled for every command, one token per
+    # pass, all 262,144 logits each time, the grammar still applied. The anchor "plain llama.cpp".
+    "llama-plain": ("none", "merged", "llama"),
     "fast-lora": ("fast", "q4_k_m+lora", "llama"),  # the adapter applied at run time, as before merging
     "fast": ("fast", "merged", "llama"),
 }
@@ -62,8 +65,11 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
     from garden.brain.loader import load_interpreter
 
     path, precision, runtime = MODES[mode]
-    interpreter = load_interpreter(base=base, adapter=adapter, mode=path, progress=False, runtime=runtime,
-                                   precision=precision if runtime == "torch" else None, merge=precision == "merged")
+    interpreter = load_interpreter(base=base, adapter=adapter, mode="fast" if path == "none" else path, progress=False,
+                                   runtime=runtime, precision=precision if runtime == "torch" else None,
+                                   merge=precision == "merged")
+    if path == "none":
+        interpreter.levers.clear()
     cases = load_cases(cases_path)[:limit]
     from garden.brain.cases import grid_of
 
@@ -82,7 +88,7 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
         passes.append(meaning.stats.get("forward_passes", 0))
         tokens.append(meaning.stats.get("new_tokens", 0))
         right += calls_match(case["calls"], meaning.calls)
-    game = game_latencies(interpreter, cases) if runtime == "llama" else []
+    game = game_latencies(interpreter, cases) if runtime == "llama" and path == "fast" else []
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     n = max(1, len(cases))
     return {"mode": mode, "path": path, "precision": precision, "runtime": runtime, "n": len(cases),
@@ -95,22 +101,26 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
 
 def game_latencies(interpreter, cases: list[dict]) -> list[float]:
     """A typed command in the game: the cases' 3x3 words typed one after another into one
-    session (its garden and history carry over, as in play), each after Session.prepare_next,
-    which the window runs while the player reads the last result. Milliseconds from Enter to
-    executed calls, as Session.handle takes them (questions, repeats and the engine included)."""
+    garden (its plants and the last two exchanges carry over, as in play), each after
+    prepare_next, which the window runs while the player reads the last result. Milliseconds
+    from Enter to executed calls. (The same steps as garden.session.Session, which this layer
+    does not import; its own checks of the words cost well under a millisecond.)"""
+    from garden.brain.api import Exchange
     from garden.brain.cases import grid_of
-    from garden.session import Session
+    from garden.engine import Garden
 
-    session, latencies = Session(interpreter=interpreter), []
+    garden, history, latencies = Garden(), [], []
     for case in cases:
         if grid_of(case) != (3, 3):
             continue
-        if len(session.history) >= 8:  # a fresh garden now and then, so plots stay free to plant
-            session.handle("/reset")
-        session.prepare_next()
+        if len(history) >= 8:  # a fresh garden now and then, so plots stay free to plant
+            garden, history = Garden(), []
+        interpreter.prepare_next(garden, history[-2:])
         start = time.perf_counter()
-        session.handle(case["utterance"])
+        meaning = interpreter.interpret(case["utterance"], garden, history[-2:])
+        results = [garden.apply(call["name"], call["arguments"]) for call in meaning.calls]
         latencies.append((time.perf_counter() - start) * 1000)
+        history.append(Exchange(case["utterance"], meaning.calls, results, meaning.text))
     return latencies
 
 
@@ -142,18 +152,23 @@ def main(args) -> int:
             return 1
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     plain = next(r for r in rows if r["mode"] == "plain")
+    anchor = next((r for r in rows if r["mode"] == "llama-plain"), None)
     for r in rows:
         r["speedup"] = round(plain["p50_ms"] / r["p50_ms"], 2) if r["p50_ms"] else None
+        if anchor:  # against plain llama.cpp, measured in the same run
+            r["speedup_llama"] = round(anchor["p50_ms"] / r["p50_ms"], 2) if r["p50_ms"] else None
     print(f"machine: {machine()}")
     print(f"cases: {args.cases} ({rows[0]['n']})")
-    header = (f"{'mode':<10} {'path':<7} {'runtime':<7} {'weights':<11} {'p50 ms':>8} {'p95 ms':>8} {'passes':>7} {'tokens':>7} "
-              f"{'peak MB':>8} {'exact':>6} {'ready s':>7} {'speedup':>8} {'game p50':>8}")
+    header = (f"{'mode':<11} {'path':<7} {'runtime':<7} {'weights':<11} {'p50 ms':>8} {'p95 ms':>8} {'passes':>7} {'tokens':>7} "
+              f"{'peak MB':>8} {'exact':>6} {'ready s':>7} {'speedup':>8} {'game p50':>8}"
+              + (f" {'vs llama':>8}" if anchor else ""))
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['mode']:<10} {r['path']:<7} {r['runtime']:<7} {r['precision']:<11} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
+        print(f"{r['mode']:<11} {r['path']:<7} {r['runtime']:<7} {r['precision']:<11} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
               f"{r['forward_passes']:>7.1f} {r['tokens']:>7.1f} {r['peak_rss_mb']:>8.0f} {r['exact_match']:>6.3f} "
-              f"{r['ready_s']:>7.1f} {r['speedup']:>7.2f}x " + (f"{r['game_p50_ms']:>8.0f}" if r.get("game_p50_ms") else f"{'-':>8}"))
+              f"{r['ready_s']:>7.1f} {r['speedup']:>7.2f}x " + (f"{r['game_p50_ms']:>8.0f}" if r.get("game_p50_ms") else f"{'-':>8}")
+              + (f" {r['speedup_llama']:>7.2f}x" if anchor else ""))
     if args.json:
         default = DEFAULT_MODE if llamacpp.available() else "fast-torch"
         print(json.dumps({"default": default, "machine": machine(), "modes": rows}))

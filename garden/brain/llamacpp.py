@@ -30,6 +30,7 @@ import hashlib
 import json
 import mmap
 import os
+import re
 import struct
 import sys
 from dataclasses import dataclass
@@ -559,6 +560,13 @@ class LlamaRuntime:
                     out.append(None)
         return out
 
+    def tokenizer(self) -> LlamaTokenizer:
+        """The model's tokenizer (valid until close()), with FunctionGemma's control-token names."""
+        from garden.brain import format as fg
+
+        return LlamaTokenizer(self.lc, self.lc.llama_model_get_vocab(self.model),
+                              {i: name for name, i in fg.CONTROL_TOKENS.items()})
+
     def close(self) -> None:
         if getattr(self, "ctx", None):
             self.lc.llama_batch_free(self.batch)
@@ -573,37 +581,78 @@ class LlamaRuntime:
             pass
 
 
-class LightTokenizer:
-    """The few tokenizer calls the interpreter makes, straight on `tokenizers` (the Rust library
-    under Hugging Face's fast tokenizers). Why not AutoTokenizer: it imports transformers and
-    torch, which the llama.cpp runtime otherwise never needs - about 350 MB of resident memory
-    that a game with a 1 GB budget cannot spare. tests/test_llamacpp.py checks that both give the
-    same ids, text and vocabulary."""
+class LlamaTokenizer:
+    """The interpreter's tokenizer calls, answered from the vocabulary llama.cpp loaded with the
+    model, without transformers or torch (350 MB the llama.cpp path never needs otherwise). Why
+    not Hugging Face's `tokenizers` library either: its copy of the 262,144-token vocabulary and
+    merges held about 300 MB and took 1-1.7 s to read, half the game's memory and start-up;
+    llama.cpp already has the same vocabulary. The ids agree with Hugging Face's
+    (tests/test_llamacpp.py tokenizes thousands of prompts both ways). Two differences are
+    mended here: the GGUF names FunctionGemma's control tokens <unused40>..<unused46> (their
+    names come from format.CONTROL_TOKENS), and stores runs of spaces as spaces where Hugging
+    Face writes them with "\u2581" (so a typed "\u2581" is read as a space, as Hugging Face reads it)."""
 
-    def __init__(self, tokenizer_json: Path):
-        from tokenizers import Tokenizer
-
-        self._tok = Tokenizer.from_file(str(tokenizer_json))
-        self.added_tokens_decoder = self._tok.get_added_tokens_decoder()
-        self.all_special_ids = sorted(i for i, t in self.added_tokens_decoder.items() if t.special)
-        self._pieces: list[str | None] | None = None
+    def __init__(self, lc, vocab, names: dict[int, str]):
+        self.lc, self.vocab = lc, vocab
+        self.names = dict(names)
+        self.name_ids = {name: i for i, name in self.names.items()}
+        self._split = re.compile("(" + "|".join(map(re.escape, sorted(self.name_ids, key=len, reverse=True))) + ")")
+        n = lc.llama_vocab_n_tokens(vocab)
+        pieces, added, special = [], {}, []
+        control = lc.LLAMA_TOKEN_ATTR_CONTROL | lc.LLAMA_TOKEN_ATTR_UNUSED | lc.LLAMA_TOKEN_ATTR_UNKNOWN
+        get_text, get_attr = lc.llama_vocab_get_text, lc.llama_vocab_get_attr
+        for i in range(n):
+            piece, attr = get_text(vocab, i).decode("utf-8", "replace"), get_attr(vocab, i)
+            if i in self.names:
+                piece = self.names[i]
+            elif attr & lc.LLAMA_TOKEN_ATTR_USER_DEFINED and piece.strip(" ") == "":
+                piece = piece.replace(" ", "\u2581")  # an ordinary piece in Hugging Face's vocabulary
+                attr = lc.LLAMA_TOKEN_ATTR_NORMAL
+            pieces.append(piece)
+            if attr & (control | lc.LLAMA_TOKEN_ATTR_USER_DEFINED):
+                added[i] = piece
+            if attr & control and not attr & lc.LLAMA_TOKEN_ATTR_USER_DEFINED:  # </s> is added, not special
+                special.append(i)
+        self._pieces = pieces
+        self.added_tokens_decoder = added
+        self.all_special_ids = special
+        self._buffer = (lc.llama_token * 4096)()
+        self._piece_buffer = ctypes.create_string_buffer(256)
 
     def __len__(self) -> int:
-        return self._tok.get_vocab_size(with_added_tokens=True)
+        return len(self._pieces)
 
     def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
-        return self._tok.encode(text, add_special_tokens=add_special_tokens).ids
+        ids: list[int] = [self.lc.llama_vocab_bos(self.vocab)] if add_special_tokens else []
+        for part in self._split.split(text):
+            if part in self.name_ids:
+                ids.append(self.name_ids[part])
+            elif part:
+                # Hugging Face's normaliser writes spaces as "\u2581", so a "\u2581" typed in the text is a space to it.
+                data = part.replace("\u2581", " ").encode()
+                count = self.lc.llama_tokenize(self.vocab, data, len(data), self._buffer, len(self._buffer), False, True)
+                if count < 0:  # longer than the buffer: -count ids
+                    self._buffer = (self.lc.llama_token * (-count))()
+                    count = self.lc.llama_tokenize(self.vocab, data, len(data), self._buffer, len(self._buffer), False, True)
+                ids.extend(self._buffer[:count])
+        return ids
 
     def decode(self, ids, skip_special_tokens: bool = False) -> str:
-        return self._tok.decode(list(ids), skip_special_tokens=skip_special_tokens)
+        out = bytearray()
+        skip = set(self.all_special_ids) if skip_special_tokens else ()
+        for i in ids:
+            i = int(i)
+            if i in skip:
+                continue
+            if i in self.names:
+                out += self.names[i].encode()
+                continue
+            count = self.lc.llama_token_to_piece(self.vocab, i, self._piece_buffer, 256, 0, True)
+            out += self._piece_buffer.raw[:count]
+        return out.decode("utf-8", "replace")
 
     def convert_ids_to_tokens(self, ids) -> list[str | None]:
-        ids = list(ids)
-        if ids == list(range(len(self))):  # the whole vocabulary, asked twice at start-up
-            if self._pieces is None:
-                self._pieces = [self._tok.id_to_token(i) for i in ids]
-            return list(self._pieces)
-        return [self._tok.id_to_token(i) for i in ids]
+        return [self._pieces[i] if 0 <= i < len(self._pieces) else None for i in ids]
 
 
 def default_threads() -> int:
@@ -635,11 +684,9 @@ def load(adapter="default", progress: bool = True, threads: int | None = None, m
             weights = merge_adapter(adapter_dir, weights, cache_dir() / "llama", progress=progress)
         else:
             lora = adapter_to_gguf(adapter_dir, cache_dir() / "llama")
-    # The tokenizer with FunctionGemma's control-token names comes from the converted base
-    # (made once); llama.cpp reads the same vocabulary from the GGUF, so the ids agree.
-    tokenizer = LightTokenizer(models.convert_embedded(progress=progress) / "tokenizer.json")
     runtime = LlamaRuntime(weights, lora, threads=threads or default_threads(), state_dir=cache_dir() / "llama")
-    return models.LoadedModel(runtime, tokenizer, models.EMBEDDED_ID, str(adapter_dir) if adapter_dir else None, note)
+    return models.LoadedModel(runtime, runtime.tokenizer(), models.EMBEDDED_ID, str(adapter_dir) if adapter_dir else None,
+                              note)
 
 
 def self_test(threads: int = 2) -> str:

@@ -82,6 +82,8 @@ class LlamaRun:
     def __init__(self, interpreter: ModelInterpreter, prompt_ids: list[int], rows: int, cols: int):
         self.runtime = interpreter.model
         self.text_mask = interpreter._text_allowed
+        if "cache" not in interpreter.levers:
+            self.runtime.truncate(0)  # plain llama.cpp (`garden bench`'s llama-plain): the whole prompt every time
         self.pending = self.runtime.reuse(prompt_ids, keep=interpreter.kept_prefix(prompt_ids, rows, cols))
         # "subset": score only the tokens the grammar allows, from the final hidden state
         # (llamacpp.OutputRows), where a runtime can; else full logits from llama.cpp.
