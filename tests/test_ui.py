@@ -292,3 +292,38 @@ def test_ctrl_z_in_the_window_takes_the_last_command_back(tmp_path):
         assert app.last_turn.input == "/undo" and app.entry.line == ""
     finally:
         _close(app)
+
+
+def test_the_command_being_typed_is_prepared_and_answered_during_a_pause(tmp_path):
+    """While the player types, the worker runs the prompt up to the words so far; after a pause it
+    decodes the answer too (ModelInterpreter.prepare; tests/test_fast.py checks that an early
+    answer is used only for the same words and board). Commands starting with / are not."""
+    from tests.doubles import RecordingInterpreter
+
+    class Preparing(RecordingInterpreter):
+        def __init__(self):
+            super().__init__()
+            self.prepared = []
+
+        def prepare(self, heard, garden, history, answer=False, give_way=None):
+            self.prepared.append((heard, answer))
+            return 1
+
+    brain = Preparing()
+    app = _app(Session(interpreter=brain))
+    try:
+        for ch in "water  plot":
+            app.handle_event(_key(pygame.K_a, ch))
+        _until(lambda: ("water plot", True) in brain.prepared)  # typing stopped: answered early
+        assert brain.prepared[0][1] is False and len(brain.prepared) <= 4, brain.prepared
+        for ch in " 5":
+            app.handle_event(_key(pygame.K_a, ch))
+        _until(lambda: ("water plot 5", True) in brain.prepared)
+        app.handle_event(_key(pygame.K_RETURN, "\r"))
+        _until(lambda: app.worker.idle and brain.heard == ["water  plot 5"])
+        for ch in "/help":
+            app.handle_event(_key(pygame.K_a, ch))
+        time.sleep(0.5)
+        assert not any(heard.startswith("/") for heard, _ in brain.prepared)
+    finally:
+        _close(app)

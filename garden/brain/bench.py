@@ -88,23 +88,31 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
         passes.append(meaning.stats.get("forward_passes", 0))
         tokens.append(meaning.stats.get("new_tokens", 0))
         right += calls_match(case["calls"], meaning.calls)
-    game = game_latencies(interpreter, cases) if runtime == "llama" and path == "fast" else []
+    game = {typing: game_latencies(interpreter, cases, typing) for typing in GAME_TYPING} if (
+        runtime == "llama" and path == "fast") else {}
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     n = max(1, len(cases))
     return {"mode": mode, "path": path, "precision": precision, "runtime": runtime, "n": len(cases),
-            "game_p50_ms": round(percentile(game, 0.5), 1) if game else None,
+            "game_p50_ms": round(percentile(game["prepared"], 0.5), 1) if game else None,
+            **{f"game_{typing}_p50_ms": round(percentile(times, 0.5), 1) for typing, times in game.items() if times},
             "p50_ms": round(percentile(latencies, 0.5), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
             "forward_passes": round(sum(passes) / n, 2), "tokens": round(sum(tokens) / n, 2),
             "peak_rss_mb": round(peak_kb / 1024, 1), "exact_match": round(right / n, 4),
             "ready_s": round(ready_s, 2)}
 
 
-def game_latencies(interpreter, cases: list[dict]) -> list[float]:
+GAME_TYPING = ("prepared", "typed", "paused")
+
+
+def game_latencies(interpreter, cases: list[dict], typing: str = "prepared") -> list[float]:
     """A typed command in the game: the cases' 3x3 words typed one after another into one
     garden (its plants and the last two exchanges carry over, as in play), each after
     prepare_next, which the window runs while the player reads the last result. Milliseconds
-    from Enter to executed calls. (The same steps as garden.session.Session, which this layer
-    does not import; its own checks of the words cost well under a millisecond.)"""
+    from Enter to executed calls. typing: "prepared" only that; "typed" also the prompt run on
+    the words so far, word by word, as the window's worker does while the player types; "paused"
+    also the answer decoded when typing stops before Enter (garden.ui.worker.TYPING_PAUSE_S).
+    (The same steps as garden.session.Session, which this layer does not import; its own checks
+    of the words cost well under a millisecond.)"""
     from garden.brain.api import Exchange
     from garden.brain.cases import grid_of
     from garden.engine import Garden
@@ -115,9 +123,15 @@ def game_latencies(interpreter, cases: list[dict]) -> list[float]:
             continue
         if len(history) >= 8:  # a fresh garden now and then, so plots stay free to plant
             garden, history = Garden(), []
-        interpreter.prepare_next(garden, history[-2:])
+        words, recent = case["utterance"].split(), history[-2:]
+        interpreter.prepare_next(garden, recent)
+        if typing in ("typed", "paused"):
+            for n in range(1, len(words) + 1):
+                interpreter.prepare(" ".join(words[:n]), garden, recent)
+            if typing == "paused":
+                interpreter.prepare(" ".join(words), garden, recent, answer=True)
         start = time.perf_counter()
-        meaning = interpreter.interpret(case["utterance"], garden, history[-2:])
+        meaning = interpreter.interpret(case["utterance"], garden, recent)
         results = [garden.apply(call["name"], call["arguments"]) for call in meaning.calls]
         latencies.append((time.perf_counter() - start) * 1000)
         history.append(Exchange(case["utterance"], meaning.calls, results, meaning.text))
@@ -169,6 +183,11 @@ def main(args) -> int:
               f"{r['forward_passes']:>7.1f} {r['tokens']:>7.1f} {r['peak_rss_mb']:>8.0f} {r['exact_match']:>6.3f} "
               f"{r['ready_s']:>7.1f} {r['speedup']:>7.2f}x " + (f"{r['game_p50_ms']:>8.0f}" if r.get("game_p50_ms") else f"{'-':>8}")
               + (f" {r['speedup_llama']:>7.2f}x" if anchor else ""))
+    for r in rows:
+        if r.get("game_typed_p50_ms"):
+            print(f"{r['mode']}: a command typed in the game, p50: next prompt prepared {r['game_prepared_p50_ms']:.0f} ms; "
+                  f"also its words while typed {r['game_typed_p50_ms']:.0f} ms; also answered in a pause before Enter "
+                  f"{r['game_paused_p50_ms']:.0f} ms")
     if args.json:
         default = DEFAULT_MODE if llamacpp.available() else "fast-torch"
         print(json.dumps({"default": default, "machine": machine(), "modes": rows}))

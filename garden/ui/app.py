@@ -101,9 +101,12 @@ class App:
             step = max(1, self.console_rows - 1)
             self.log.page(step if event.key == pygame.K_PAGEUP else -step, self.console_rows)
         else:
+            before = self.entry.line
             line = self.entry.key(event)
             if line:
                 self.submit(line)
+            if self.entry.line != before:
+                self.worker.typing(self.entry.line)
 
     def submit(self, line: str, source: str = "typed") -> None:
         """Send a line to the session on the worker thread; its turn comes back through the queue."""

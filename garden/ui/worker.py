@@ -11,11 +11,18 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+import time
 import traceback
 from typing import Callable
 
 from garden.session import Session, Turn
 from garden.ui.view import GardenView
+
+# While the player types, the worker runs the prompt up to the words typed so far (all but the
+# last, which may still grow), as voice does with partial transcripts; when the line has not
+# changed for TYPING_PAUSE_S it decodes the answer too, and Enter on that same line uses it.
+TYPING_POLL_S = 0.05
+TYPING_PAUSE_S = 0.3
 
 
 class Worker:
@@ -25,6 +32,8 @@ class Worker:
         self._lines: queue.Queue[tuple[str, str]] = queue.Queue()
         self._pending = 0
         self._lock = threading.Lock()
+        self._typed, self._typed_at = "", 0.0  # the input line as the player edits it
+        self._prepared: tuple[str, bool] = ("", False)  # (line, answered) last prepared
         session.listeners.append(self._on_turn)
         threading.Thread(target=self._run, name="garden-commands", daemon=True).start()
 
@@ -38,6 +47,11 @@ class Worker:
         with self._lock:
             self._pending += 1
         self._lines.put((line, source))
+
+    def typing(self, line: str) -> None:
+        """The input line changed (the window calls this on every edit); see TYPING_PAUSE_S."""
+        with self._lock:
+            self._typed, self._typed_at = line, time.monotonic()
 
     @property
     def idle(self) -> bool:
@@ -54,11 +68,16 @@ class Worker:
 
     def _run(self) -> None:
         while True:
-            line, source = self._lines.get()
+            try:
+                line, source = self._lines.get(timeout=TYPING_POLL_S)
+            except queue.Empty:
+                self._prepare_typed()
+                continue
             if source == "stop":
                 return
             try:
                 self._handle(line, source)
+                self._prepared = ("", False)  # the garden and history changed: the same words need preparing again
                 if self._lines.empty():
                     self._prepare_next()
             finally:
@@ -70,6 +89,22 @@ class Worker:
         it only saves time, so a failure is printed and forgotten."""
         try:
             self.session.prepare_next()
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+
+    def _prepare_typed(self) -> None:
+        """Prepare the command being typed (only saves time: a failure is printed and forgotten).
+        It gives way as soon as a line is sent or the typed line changes."""
+        with self._lock:
+            line, paused = self._typed, time.monotonic() - self._typed_at >= TYPING_PAUSE_S
+        words = " ".join(line.split())
+        if (not words or words.startswith("/") or self.session.interpreter is None
+                or self._prepared in ((words, True), (words, paused))):
+            return
+        try:
+            self.session.prepare(words, answer=paused,
+                                 give_way=lambda: not self._lines.empty() or " ".join(self._typed.split()) != words)
+            self._prepared = (words, paused)
         except Exception:
             traceback.print_exc(file=sys.stderr)
 
