@@ -307,7 +307,6 @@ class OutputRows:
     by both blocks' fp16 scales. The matrix is memory-mapped; only rows asked for are read."""
 
     def __init__(self, path: Path, offset: int, n_vocab: int, n_embd: int):
-        self.n_embd = n_embd
         self.blocks = n_embd // 32
         self.rows = np.memmap(path, dtype=np.uint8, mode="r", offset=offset,
                               shape=(n_vocab, self.blocks * _Q8_0_BLOCK))
@@ -401,7 +400,7 @@ class LlamaRuntime:
         self.n_ctx = n_ctx
         self.n_vocab = lc.llama_vocab_n_tokens(lc.llama_model_get_vocab(self.model))
         self.memory = lc.llama_get_memory(self.ctx)
-        self.output = OutputRows.open(Path(model_path))  # None: only full logits
+        self.output = OutputRows.open(self.model_path)  # None: only full logits
         self.batch = lc.llama_batch_init(N_BATCH, 0, 1)
         self.state_dir = Path(state_dir) if state_dir else None
         # Saved states are valid for this model, adapter and llama.cpp version only. "from-0": states

@@ -90,10 +90,10 @@ class LlamaRun:
         self.subset = "subset" in interpreter.levers and getattr(self.runtime, "output", None) is not None
 
     def forward(self, tokens: list[int], logits_from: int, needed: list[bool], vocab: bool = True):
-        """vocab: the first choice may be any text token (a reply may start), so it needs every
-        logit; otherwise only the allowed rows are scored, and llama.cpp skips its output matrix."""
-        # Each position's logits cost a pass through the 262,144-row output matrix in llama.cpp:
-        # ask only where the grammar leaves a choice.
+        """Logits only where the grammar leaves a choice (needed): each position's cost a pass through
+        the 262,144-row output matrix. vocab: the choice may be any text token (a reply may start),
+        so it needs every logit; otherwise only the allowed rows are scored and llama.cpp skips the
+        output matrix."""
         return self.runtime.run(tokens, logits_from, needed, vocab=vocab or not self.subset)
 
     def snapshot(self):
