@@ -159,6 +159,11 @@ GLUE: tuple[str, ...] = (
     "start", "bring", "pour", "give", "seeds", "seed", "bulbs", "bushes", "plants", "if", "can", "for", "within",
     "not", "something")
 
+# How many times the last action is to happen: "water plot 5 twice" (read by garden/repeats.py).
+# Two waterings make a seed bloom, so players say it.
+REPEAT_COUNTS: dict[str, int] = {"twice": 2, "two times": 2, "2 times": 2, "thrice": 3, "three times": 3,
+                                 "3 times": 3, "four times": 4, "4 times": 4}
+
 # Small talk and questions the player may say to the garden (answered in words, no call).
 CHAT: tuple[str, ...] = (
     "hello", "hi", "hey", "there", "good", "morning", "evening", "night", "afternoon", "how", "are", "you",
@@ -251,7 +256,7 @@ def speech_phrases(misheard: bool = True) -> list[str]:
     top = largest_plot_number()
     phrases += [number_word(n) for n in range(top + 1)] + [ordinal_word(n) for n in range(1, top + 1)]
     phrases += [*OTHER_PLANTS, *PLOT_NOUNS, *map(plural, PLOT_NOUNS), *ROW_WORDS, *COLUMN_WORDS]
-    phrases += [*POSITIONS, *QUANTIFIERS, *FILLERS, *GLUE, *CHAT]
+    phrases += [*POSITIONS, *QUANTIFIERS, *FILLERS, *GLUE, *CHAT, *REPEAT_COUNTS]
     for word, heard in HOMOPHONES.items():
         phrases += [word, *heard] if misheard else [word]
     return sorted({w for phrase in phrases for w in _words(phrase)})

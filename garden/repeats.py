@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-COUNTS = {"twice": 2, "two times": 2, "2 times": 2, "thrice": 3, "three times": 3, "3 times": 3,
-          "four times": 4, "4 times": 4}
+from garden import language
+
+COUNTS = language.REPEAT_COUNTS
 MOST = max(COUNTS.values())
 # The count ends the command (a thank-you may follow): "... twice", "... two times please".
 _AT_END = re.compile(r"^(?P<command>.*?\S)[\s,]+(?P<count>" + "|".join(map(re.escape, COUNTS)) + r")"

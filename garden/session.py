@@ -139,6 +139,7 @@ class Session:
         prepare = getattr(self.interpreter, "prepare", None)
         if not prepare:
             return 0
+        heard_so_far = repeats.split(heard_so_far)[0]  # the model is asked without the count (see _natural)
         return prepare(heard_so_far, self.garden, self.history[-HISTORY_KEPT:], answer=answer, give_way=give_way)
 
     def prepare_next(self) -> int:

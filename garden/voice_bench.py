@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from garden import repeats
 from garden.speech.vocab import spoken_form, unmishear
 from garden.speech.wer import word_errors
 
@@ -180,7 +181,7 @@ class Brain:
         if prepare is None:
             return 0
         garden, history = replay(case)
-        return prepare(heard, garden, history, answer=answer, give_way=give_way)
+        return prepare(repeats.split(heard)[0], garden, history, answer=answer, give_way=give_way)
 
     def speak(self, case: dict, partials: list[tuple[float, str]], end: float, final: str | None = None,
               asked: float = float("inf")) -> tuple[float, float, int]:
@@ -232,8 +233,9 @@ class Brain:
         if key not in self._memo:
             garden, history = replay(case)
             t0 = time.perf_counter()
-            meaning = self.interpreter.interpret(text, garden, history) if text else None
-            calls = meaning.calls if meaning else []
+            command, times = repeats.split(text)  # "... twice": the last action again, as the game does
+            meaning = self.interpreter.interpret(command, garden, history) if text else None
+            calls = repeats.repeat(meaning.calls, times) if meaning else []
             self.answered_early = bool(meaning and (meaning.stats or {}).get("answered_early"))
             for call in calls:
                 garden.apply(call.get("name"), call.get("arguments"))

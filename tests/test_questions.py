@@ -169,12 +169,21 @@ def test_water_twice_makes_a_seed_bloom_and_only_the_last_action_repeats():
     assert session.garden.plot(2, 2).stage == "bloom"
 
 
+def test_a_command_still_being_said_is_prepared_without_its_repeat_count():
+    """The model is asked "water plot 5" (see above), so that is what voice and typing prepare."""
+    model = WaterWhatIsSaid()
+    prepared = []
+    model.prepare = lambda heard, garden, history, answer=False, give_way=None: prepared.append(heard) or 1
+    Session(Garden(), model).prepare("water plot 5 twice")
+    assert prepared == ["water plot 5"]
+
+
 def test_no_command_in_the_data_ends_with_a_repeat_count():
     from garden import repeats
 
     files = [*ROOT.glob("training/data/*.jsonl"), *ROOT.glob("training/checks/*.jsonl")]
     said = [json.loads(line)["utterance"] for path in files for line in path.read_text().splitlines()
-            if line.startswith("{")]
+            if line.startswith("{") and path.name != "repeats.jsonl"]  # that file is of counts
     assert [s for s in said if repeats.split(s)[1] > 1] == []
 
 
@@ -196,11 +205,16 @@ HELD_OUT_REMARKS = [
     "the middle row is coming along"]
 
 
-@pytest.mark.slow
-def test_with_the_real_model_no_remark_or_question_destroys_a_plant():
+@pytest.fixture(scope="module")
+def real_model():
     from garden.brain.loader import load_interpreter
 
-    model = load_interpreter(progress=False)
+    return load_interpreter(progress=False)
+
+
+@pytest.mark.slow
+def test_with_the_real_model_no_remark_or_question_destroys_a_plant(real_model):
+    model = real_model
     acted, destroyed = {}, []
     for said in SAID_NOT_MEANT + HELD_OUT_REMARKS:
         alone = model.interpret(said, growing_garden(), [])
@@ -212,3 +226,20 @@ def test_with_the_real_model_no_remark_or_question_destroys_a_plant():
               f"the game on {sum(acted[s][1] for s in group)}")
     assert destroyed == []
     assert not any(acted[s][1] for s in SAID_NOT_MEANT)
+
+
+@pytest.mark.slow
+def test_with_the_real_model_repeat_counts_typed_in_the_game_come_out_as_repeated_calls(real_model):
+    """training/checks/repeats.jsonl: commands with a repeat count, written for the repeat issue and
+    never trained on, typed into the game (the session reads the count, the model the rest)."""
+    from garden.brain.cases import calls_match, load_cases, replay
+
+    cases = load_cases(ROOT / "training" / "checks" / "repeats.jsonl")
+    wrong = []
+    for case in cases:
+        garden, _ = replay(case)
+        turn = Session(garden, real_model).handle(case["utterance"])
+        if not calls_match(case["calls"], turn.calls):
+            wrong.append((case["utterance"], turn.calls))
+    print(f"repeats typed in the game: {len(cases) - len(wrong)} of {len(cases)} right; wrong: {wrong}")
+    assert len(cases) - len(wrong) >= 0.95 * len(cases), wrong

@@ -86,6 +86,22 @@ def test_the_language_model_also_says_save_for_wherever_it_says_except():
     assert set(" ".join(said).split()) <= set(vocab.recogniser_words())
 
 
+def test_the_language_model_hears_repeat_counts_after_a_single_watering():
+    from garden import repeats
+
+    from garden import language
+
+    waterings = ["water the top row please", "give row two a drink"]
+    waterings += [f"soak plot {language.number_word(n)}" for n in range(1, 4 * corpus.REPEATED_EVERY - 1)]
+    others = ["plant roses", "water row one and plant roses", "water it again", "harvest plot two twice"]
+    said = corpus.repeated(others + waterings)
+    assert len(said) == 4  # one single watering in REPEATED_EVERY, nothing else
+    assert said[0] == "water the top row twice please"  # the count before a thank-you, as the game reads it
+    for sentence in said:
+        assert repeats.split(sentence)[1] > 1
+        assert set(sentence.split()) <= set(vocab.recogniser_words())
+
+
 def test_sampled_sentences_are_lowercase_vocabulary_and_deterministic():
     sentences = corpus.sample_sentences(300, seed=3)
     assert sentences == corpus.sample_sentences(300, seed=3)

@@ -5,6 +5,7 @@ them, the training data's sentences, and copies in the other words players use.
     sample_sentences(n)       random sentences from the grammar
     training_sentences()      how the training data phrases commands, as a recogniser writes them
     said_also(sentences)      those sentences again with the other words players use (SAID_ALSO)
+    repeated(sentences)       watering sentences again with a repeat count ("... twice")
 """
 
 from __future__ import annotations
@@ -220,6 +221,35 @@ def said_also(sentences: Iterable[str]) -> list[str]:
             at = [i for i, w in enumerate(words) if w == word and (i + 1 == len(words) or words[i + 1] != "for")]
             if at:
                 out += [" ".join(other if i in at else w for i, w in enumerate(words)) for other in others]
+    return out
+
+
+# Repeat counts, said at the end of a watering ("water plot five twice"): the game repeats the
+# last action (garden/repeats.py), and two waterings make a bloom. Neither the rules nor the
+# training data say them, so without these copies the recognisers could not hear them at all.
+# Copies, not rules, for the reason given above SAID_ALSO; "twice" the most, as players say it.
+REPEATED_EVERY = 4  # one watering sentence in four gets a copy
+REPEAT_SAID = ("twice", "two times", "twice", "three times")
+_THANKS = re.compile(r" (?:please|thanks|thank you)$")
+
+
+def repeated(sentences: Iterable[str]) -> list[str]:
+    """Every REPEATED_EVERY-th sentence that is one watering (a water verb, or "give ... water / a
+    drink", with no second action joined on), again with a count of REPEAT_SAID at its end, the
+    counts in turn."""
+    water = set(language.VERBS["water_plots"])
+    out, seen = [], 0
+    for sentence in sentences:
+        words = sentence.split()
+        if not words or {"and", "then", "again", "too", "twice", "thrice", "times"} & set(words):
+            continue
+        if words[0] in water or (words[0] == "give" and {"water", "drink"} & set(words)):
+            if seen % REPEATED_EVERY == 0:
+                count = REPEAT_SAID[(seen // REPEATED_EVERY) % len(REPEAT_SAID)]
+                thanks = _THANKS.search(sentence)  # "water it twice please", as garden/repeats.py reads it
+                cut = thanks.start() if thanks else len(sentence)
+                out.append(f"{sentence[:cut]} {count}{sentence[cut:]}")
+            seen += 1
     return out
 
 

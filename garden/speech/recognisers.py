@@ -217,16 +217,17 @@ BUILD_NOTE = "building the garden's speech model (the first time only, about 15 
 
 def arpa_key() -> str:
     """Names the language model's recipe: the grammar, the vocabulary, the misheard forms it writes
-    back, the training sentences and corpus.SAID_ALSO."""
+    back, the training sentences, corpus.SAID_ALSO and the repeat counts said (corpus.repeated)."""
     recipe = json.dumps([corpus.grammar(), vocab.recogniser_words(), vocab.misheard_forms(), LM_SENTENCES, 2,
-                         corpus.training_sentences(), corpus.SAID_ALSO])
+                         corpus.training_sentences(), corpus.SAID_ALSO, corpus.REPEAT_SAID, corpus.REPEATED_EVERY])
     return hashlib.sha1(recipe.encode()).hexdigest()[:12]
 
 
 def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
     """The garden language model as an ARPA file: sentences sampled from the command grammar plus
     the training generator's sentences (corpus.training_sentences), and those again in the other
-    words players use for some (corpus.said_also). Built once (15-19 s on a 2-core AMD EPYC;
+    words players use for some (corpus.said_also), and waterings with a repeat count
+    (corpus.repeated). Built once (15-19 s on a 2-core AMD EPYC;
     announce(BUILD_NOTE) first, so the player knows why the wait) and kept in the data folder
     under a name that changes with its recipe (arpa_key)."""
     key = arpa_key()
@@ -237,7 +238,8 @@ def garden_arpa_file(announce: Callable[[str], None] | None = None) -> Path:
                 if announce:
                     announce(BUILD_NOTE)
                 sentences = corpus.sample_sentences(LM_SENTENCES) + corpus.training_sentences()
-                _arpa_texts[key] = language_model.arpa_model(sentences + corpus.said_also(sentences))
+                _arpa_texts[key] = language_model.arpa_model(
+                    sentences + corpus.said_also(sentences) + corpus.repeated(sentences))
             text = _arpa_texts[key]
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
