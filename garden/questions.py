@@ -9,6 +9,7 @@ a harvest, and a harvest destroys an unripe plant.
     answer("is plot 5 ready yet", garden)     -> "Not yet: plot 5 (row 2, column 2) is a rose sprout; ..."
     unasked_destruction(text, calls, garden)  -> the unripe plants a harvest would destroy, when the
                                                  words had no harvest verb in them
+    no_single_middle("water the middle", 4x4) -> "This garden is 4 by 4, so it has no single middle ..."
 """
 
 from __future__ import annotations
@@ -206,6 +207,53 @@ def _how_many(question: str, garden: Garden) -> str:
         return f"{len(_where(garden, lambda p: p.plant is None))} of {garden.rows * garden.cols} plots are empty."
     planted = _where(garden, lambda p: p.plant is not None)
     return f"{len(planted)} of {garden.rows * garden.cols} plots are planted."
+
+
+# "The middle" of a side with an even count of plots is two plots (or rows, or columns) wide. The
+# model was never taught those (training/targets.py makes a middle only where there is one), so it
+# guessed; the game asks instead. Singular only: "the middle rows" or "the middle four" name a set.
+_MIDDLE = re.compile(
+    r"\b(?:(?P<side>top|bottom|upper|lower|left|right|left-hand|right-hand)[ -])?"
+    r"(?:very |dead |exact |exactly )?(?P<word>middle|centre|center|central)\b"
+    r"(?: (?P<line>row|line|column|col)\b(?!s))?"
+    r"(?: (?:plot|patch|spot|square|bed|tile|space|cell)\b(?!s))?"
+    r"(?: (?:of|in|on) (?:the )?(?P<of>top|bottom|upper|lower|left|right|first|last)?[ -]?(?P<of_line>row|line|column|col)\b)?"
+    r"(?! (?:rows|columns|lines|two|four|plots|patches|spots|squares|beds|ones)\b)",
+    re.IGNORECASE)
+
+
+def no_single_middle(text: str, garden: Garden) -> str | None:
+    """What the game says when the words name "the middle" (plot, row, column, or of a row or
+    column) and this garden has two: a question back, which plots to choose from. None otherwise."""
+    for found in _MIDDLE.finditer(text):
+        side, line = (found.group("side") or found.group("of") or "").lower(), (found.group("line") or "").lower()
+        of_line = (found.group("of_line") or "").lower()
+        across = line in ("row", "line") or side in ("left", "right", "left-hand", "right-hand") or (
+            of_line in ("column", "col"))  # a middle row, or the middle of a column: counted down the rows
+        along = line in ("column", "col") or side in ("top", "bottom", "upper", "lower", "first", "last") or (
+            of_line in ("row", "line"))  # a middle column, or the middle of a row: counted along the columns
+        rows = garden.rows % 2 == 0 and (across or not along)
+        cols = garden.cols % 2 == 0 and (along or not across)
+        if not rows and not cols:
+            continue
+        size = f"This garden is {garden.rows} by {garden.cols}"
+        if line in ("row", "line"):
+            return f"{size}, so it has no single middle row: rows {garden.rows // 2} and {garden.rows // 2 + 1} are the middle two. Which one? Say it again with its number."
+        if line in ("column", "col"):
+            return f"{size}, so it has no single middle column: columns {garden.cols // 2} and {garden.cols // 2 + 1} are the middle two. Which one? Say it again with its number."
+        mid_rows = [garden.rows // 2, garden.rows // 2 + 1] if rows else [(garden.rows + 1) // 2]
+        mid_cols = [garden.cols // 2, garden.cols // 2 + 1] if cols else [(garden.cols + 1) // 2]
+        if across and not along:  # the middle of a column: which column is in the words, the rows are not
+            mid_cols = []
+        if along and not across:
+            mid_rows = []
+        if mid_rows and mid_cols:
+            places = [(r, c) for r in mid_rows for c in mid_cols]
+            return f"{size}, so it has no single middle plot: plots {_numbers(garden, places)} are the middle. Which one? Say it again with its number."
+        line, what = ("column", f"rows {mid_rows[0]} and {mid_rows[1]}") if mid_rows else (
+            "row", f"columns {mid_cols[0]} and {mid_cols[1]}")
+        return f"{size}, so a {line} has no single middle plot: {what} are its middle two. Which one? Say it again with its number."
+    return None
 
 
 def unasked_destruction(text: str, calls: list[dict], garden: Garden) -> list[str]:

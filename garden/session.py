@@ -172,6 +172,10 @@ class Session:
             turn.reply = questions.answer(text, self.garden)
             if turn.reply:
                 return turn
+        middle = questions.no_single_middle(text, self.garden)
+        if middle:  # "the middle" of a 4 x 4 garden is four plots: asked back, never guessed
+            turn.reply = middle
+            return turn
         if self.interpreter is None:
             turn.reply = f"I can't understand plain language yet ({self.interpreter_note})."
             return turn

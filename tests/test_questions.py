@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from garden.engine import Garden
-from garden.questions import answer, is_question, is_remark, unasked_destruction
+from garden.questions import answer, is_question, is_remark, no_single_middle, unasked_destruction
 from garden.session import Interpretation, Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,14 +69,46 @@ def test_commands_are_neither_questions_nor_remarks(said):
     assert not is_question(said) and not is_remark(said)
 
 
-def test_no_training_or_test_command_reads_as_a_question_or_remark(tmp_path):
+def test_no_training_or_test_command_reads_as_a_question_a_remark_or_an_unclear_middle(tmp_path):
     subprocess.run([sys.executable, "-m", "training.generate", "--out", str(tmp_path), "--train", "20000",
                     "--val", "0", "--test", "0", "--seed", "4242"], check=True, cwd=ROOT, capture_output=True)
     files = [tmp_path / "train.jsonl", *ROOT.glob("training/data/*.jsonl"), *ROOT.glob("training/checks/*.jsonl")]
-    commands = [case["utterance"] for path in files for line in path.read_text().splitlines()
-                if line.startswith("{") and (case := json.loads(line))["calls"]]
-    assert len(commands) > 15000
-    assert [c for c in commands if is_question(c) or is_remark(c)] == []
+    cases = [case for path in files for line in path.read_text().splitlines()
+             if line.startswith("{") and (case := json.loads(line))["calls"]]
+    assert len(cases) > 15000
+    assert [c["utterance"] for c in cases if is_question(c["utterance"]) or is_remark(c["utterance"])] == []
+    grids = {(g["rows"], g["cols"]): Garden(rows=g["rows"], cols=g["cols"])
+             for g in [c.get("grid", {"rows": 3, "cols": 3}) for c in cases]}
+    assert sum(1 for c in cases if "middle" in c["utterance"] and c.get("grid", {}).get("rows", 3) != 3) > 20
+    # (A misheard case, "the middle plot of the top row" heard as "... and the top row", does ask.)
+    unclear = [(c["utterance"], c.get("grid")) for c in cases if c.get("said", c["utterance"]) == c["utterance"]
+               and no_single_middle(c["utterance"], grids[tuple(c.get("grid", {"rows": 3, "cols": 3}).values())])]
+    assert unclear == []
+
+
+@pytest.mark.parametrize("said, size, reply", [
+    ("water the middle", (4, 4), "no single middle plot: plots 6, 7, 10 and 11 are the middle"),
+    ("plant a daisy in the very center", (6, 6), "no single middle plot: plots 15, 16, 21 and 22 are the middle"),
+    ("water the middle row", (4, 5), "no single middle row: rows 2 and 3 are the middle two"),
+    ("harvest the middle column", (5, 4), "no single middle column: columns 2 and 3 are the middle two"),
+    ("put roses in the top middle", (2, 4), "a row has no single middle plot: columns 2 and 3"),
+    ("water the middle of the left column", (4, 3), "a column has no single middle plot: rows 2 and 3"),
+    ("dead centre gets a tulip", (4, 5), "plots 8 and 13 are the middle"),
+])
+def test_the_game_asks_which_when_the_middle_is_two_plots_wide(said, size, reply):
+    garden = Garden(rows=size[0], cols=size[1])
+    assert reply in no_single_middle(said, garden)
+    turn = Session(garden, WaterWhatIsSaid()).handle(said)
+    assert turn.calls == [] and reply in turn.reply
+
+
+@pytest.mark.parametrize("said, size", [
+    ("water the middle", (3, 3)), ("water the middle", (5, 5)), ("water the middle column", (4, 5)),
+    ("water the middle row", (5, 4)), ("put roses in the top middle", (4, 5)), ("water the middle rows", (4, 4)),
+    ("plant daisies in the middle four", (4, 4)), ("water the middle two columns", (6, 6)),
+])
+def test_a_middle_that_exists_or_a_middle_set_goes_to_the_model(said, size):
+    assert no_single_middle(said, Garden(rows=size[0], cols=size[1])) is None
 
 
 def test_questions_about_the_board_are_answered_from_it():
