@@ -44,6 +44,33 @@ def test_a_short_run_writes_the_adapter_and_its_report_and_resumes(tmp_path):
     assert resumed["steps"] == 3 and resumed["loss_curve"][:2] == report["loss_curve"]
 
 
+def test_a_case_is_encoded_with_the_ids_of_its_whole_text_after_the_developer_turn():
+    """encode_case tokenizes only what follows the developer turn; the ids must be those of the
+    whole prompt and answer tokenized at once, on every grid size, history and kind of answer."""
+    from transformers import AutoTokenizer
+
+    from garden.brain import models
+    from garden.brain import prompt as garden_prompt
+    from garden.brain.cases import replay
+    from garden.brain.grammar import TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
+    from training.train import encode_case
+
+    tokenizer = AutoTokenizer.from_pretrained(str(models.convert_embedded(progress=False)))
+    enc = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
+    cases = load_cases(ROOT / "training" / "data" / "test.jsonl")[::3] + load_cases(ROOT / "training" / "data" / "heard.jsonl")[::9]
+    grammars, pieces, text_ids = {}, vocabulary_pieces(tokenizer), text_reply_ids(tokenizer)
+    for case in cases:
+        garden, history = replay(case)
+        size = (garden.rows, garden.cols)
+        grammars.setdefault(size, TokenGrammar(garden_grammar(*size), pieces, enc))
+        past = [(h.utterance, h.calls, h.results, h.reply or garden_prompt.DEFAULT_REPLY) for h in history]
+        whole = enc(garden_prompt.render_prompt(*size, past, case["utterance"], garden.board())
+                    + garden_prompt.render_target(case["calls"], case.get("reply") or garden_prompt.DEFAULT_REPLY))
+        turn = enc(garden_prompt.prefix(*size))
+        assert whole[:len(turn)] == turn
+        assert encode_case(case, tokenizer, grammars[size], text_ids).suffix == whole[len(turn):], case["id"]
+
+
 def test_a_new_run_does_not_throw_away_an_unfinished_one(tmp_path):
     """An interrupted run leaves a checkpoint and no "finished" mark; starting again without
     --resume must stop and say so before loading anything, and leave the checkpoint alone."""

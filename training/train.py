@@ -174,11 +174,16 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
     prompt = garden_prompt.render_prompt(rows, cols, past, case["utterance"], garden.board())
     target = garden_prompt.render_target(case["calls"], case.get("reply") or DEFAULT_REPLY)
     enc = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
-    prefix_ids, prompt_ids, full = enc(garden_prompt.prefix(rows, cols)), enc(prompt), enc(prompt + target)
-    if full[: len(prompt_ids)] != prompt_ids or prompt_ids[: len(prefix_ids)] != prefix_ids:
+    # Only what follows the developer turn is encoded: it ends a turn and the rest starts with
+    # <start_of_turn>, a control token the tokenizer always splits at, so the ids are those of the
+    # whole text (tests/test_train.py checks), at a fifth of the work (the turn is ~580 tokens).
+    head = garden_prompt.prefix(rows, cols)
+    if not prompt.startswith(head) or not prompt[len(head):].startswith("<start_of_turn>"):
+        raise ValueError(f"case {case.get('id')}: the prompt does not start with the developer turn")
+    prompt_ids, suffix = enc(prompt[len(head):]), enc(prompt[len(head):] + target)
+    if suffix[: len(prompt_ids)] != prompt_ids:
         raise ValueError(f"tokenization is not stable at a turn boundary for {case.get('id')}")
-    suffix = full[len(prefix_ids):]
-    start = len(prompt_ids) - len(prefix_ids)
+    start = len(prompt_ids)
     constraint = Constraint(token_grammar, text_ids, max_tokens=10_000)
     example = Example((rows, cols), suffix)
     for i, token in enumerate(suffix[start:]):
