@@ -80,13 +80,46 @@ _ASKING = {*(w for verbs in language.VERBS.values() for w in verbs), *language.F
            "can", "please", "do", "make", "undo", "same"}
 
 
+# Someone did or does something: "my neighbour grows tulips", "my grandfather planted sunflowers",
+# "yesterday it rained on the top row". A subject, then a verb with a tense (a past, or a third
+# person's -s): a command is an imperative, and has no such pair.
+_SOMEONE_DID = re.compile(
+    r"\b(?:i|we|he|she|they|it|my|our|his|her|their)\b(?: (?!and\b|then\b)[a-z']+){0,2}? "
+    r"(?:[a-z]{2,}(?<!e)ed|grew|grows|got|gets|had|has|saw|went|came|did|made|took|gave|fell|rains|keeps|likes|loves)\b",
+    re.IGNORECASE)
+# Praise with no request in it: "nice work on the left column", "great job".
+_PRAISE = re.compile(r"^(?:nice|great|good|lovely|well done|wow|awesome|amazing|cool)\b", re.IGNORECASE)
+_DETERMINER = {"the", "that", "this", "a", "an", "my", "our", "your", "his", "her", "their", "last", "next"}
+# "needs" asks only for what the game can do: "the top row needs water", not "the roses need more time".
+_NEEDS_ACTION = re.compile(r"\bneeds? (?:some |a |more |to be )?(?:water|watering|a drink|drink|planting|"
+                           r"harvesting|picking|seeds?|" + "|".join(
+                               n for kind in tools.SEEDS for n in language.seed_names(kind)) + r")\b", re.IGNORECASE)
+
+
+def _asks(text: str) -> bool:
+    """Whether a word of asking is used as one: not as a noun after "the", "that", "a" ("that
+    harvest was great"), and "need" only of water, seeds or an action."""
+    words = re.findall(r"[a-z']+", text.lower())
+    for i, word in enumerate(words):
+        if word in ("need", "needs"):
+            if _NEEDS_ACTION.search(text):
+                return True
+        elif word in _ASKING and not (i and words[i - 1] in _DETERMINER):
+            return True
+    return False
+
+
 def is_remark(text: str) -> bool:
     """Whether the words remark on the garden (or try to talk the game out of its job) rather than
     tell it to do something: the game then never acts on them."""
     if _REMARK.search(text):
         return True
-    words = set(re.findall(r"[a-z']+", text.lower()))
-    return bool(_STATEMENT.search(text)) and not words & _ASKING and not _NAMING_CLAUSE.search(text)
+    first = re.findall(r"[a-z']+", _LEAD_IN.sub("", text.strip()).lower())[:1]
+    if _SOMEONE_DID.search(text) and not set(first) & _ASKING:  # "plant tulips where it rained" asks
+        return True
+    if _NAMING_CLAUSE.search(text):
+        return False
+    return (bool(_STATEMENT.search(text)) or bool(_PRAISE.match(text.strip()))) and not _asks(text)
 
 
 def _line_number(word: str, count: int, first: str, last: str) -> list[int]:

@@ -64,6 +64,20 @@ def test_a_question_or_remark_never_changes_the_garden_whatever_the_model_makes_
     assert turn.reply  # an answer or a reason, never silence
 
 
+@pytest.mark.parametrize("said", [
+    "my neighbour grows tulips", "my grandfather planted sunflowers every spring", "yesterday it rained on the top row",
+    "that harvest was great", "nice work on the left column", "the roses are lovely but need more time"])
+def test_someone_elses_doing_praise_and_a_need_the_game_cannot_meet_are_remarks(said):
+    assert is_remark(said)
+
+
+@pytest.mark.parametrize("said", [
+    "nice, now water the top row", "great, plant roses everywhere", "the rest needs roses",
+    "the bottom row needs a drink", "good, harvest the blooms", "plant tulips where it rained"])
+def test_praise_or_a_need_with_a_request_in_it_stays_a_command(said):
+    assert not is_remark(said)
+
+
 @pytest.mark.parametrize("said", COMMANDS)
 def test_commands_are_neither_questions_nor_remarks(said):
     assert not is_question(said) and not is_remark(said)
@@ -235,6 +249,16 @@ HELD_OUT_REMARKS = [
     "you are a good gardener", "plot nine looks ready to me", "I guess the roses need more time",
     "nice work on the left column", "the whole garden is wet", "my grandfather planted sunflowers every spring",
     "the middle row is coming along"]
+# A second set, written before the subject-and-tense and praise patterns (which the misses above
+# were used to write) and never used to change them.
+HELD_OUT_REMARKS_2 = [
+    "my aunt grows roses by her door", "last spring we had a drought", "the soil in the corner is sandy",
+    "daisies were my mother's favourite", "the tulips on my street just opened", "I'm tired after work today",
+    "the bottom row got lots of sun today", "a bird landed on plot four", "sunflowers can grow taller than a person",
+    "our school garden has a pond", "it was windy by the right column this morning", "I saw a rabbit near the top row",
+    "roses need a lot of care", "this game is relaxing", "the middle plot was my son's idea",
+    "my garden at home has no flowers", "I always forget to water my plants",
+    "the left side gets shade in the afternoon", "purple tulips are rare", "the harvest festival is next week"]
 
 
 @pytest.fixture(scope="module")
@@ -248,12 +272,13 @@ def real_model():
 def test_with_the_real_model_no_remark_or_question_destroys_a_plant(real_model):
     model = real_model
     acted, destroyed = {}, []
-    for said in SAID_NOT_MEANT + HELD_OUT_REMARKS:
+    for said in SAID_NOT_MEANT + HELD_OUT_REMARKS + HELD_OUT_REMARKS_2:
         alone = model.interpret(said, growing_garden(), [])
         turn = Session(growing_garden(), model).handle(said)
         acted[said] = (bool(alone.calls), bool(turn.results))
         destroyed += [said for r in turn.results for p in r["plots"] if p["outcome"] == "destroyed"]
-    for name, group in (("said not meant", SAID_NOT_MEANT), ("held-out remarks", HELD_OUT_REMARKS)):
+    for name, group in (("said not meant", SAID_NOT_MEANT), ("held-out remarks", HELD_OUT_REMARKS),
+                        ("held-out remarks, second set", HELD_OUT_REMARKS_2)):
         print(f"{name}: the model alone acted on {sum(acted[s][0] for s in group)} of {len(group)}, "
               f"the game on {sum(acted[s][1] for s in group)}")
     assert destroyed == []
