@@ -255,37 +255,39 @@ _MIDDLE = re.compile(
     re.IGNORECASE)
 
 
+_WHICH = "Which one? Say it again with its number."
+
+
 def no_single_middle(text: str, garden: Garden) -> str | None:
     """What the game says when the words name "the middle" (plot, row, column, or of a row or
     column) and this garden has two: a question back, which plots to choose from. None otherwise."""
+    rows, cols = garden.rows, garden.cols
+    size = f"This garden is {rows} by {cols}"
     for found in _MIDDLE.finditer(text):
         side, line = (found.group("side") or found.group("of") or "").lower(), (found.group("line") or "").lower()
         of_line = (found.group("of_line") or "").lower()
-        across = line in ("row", "line") or side in ("left", "right", "left-hand", "right-hand") or (
-            of_line in ("column", "col"))  # a middle row, or the middle of a column: counted down the rows
+        # counted down the rows: a middle row, or the middle of a column ("the left middle")
+        down = line in ("row", "line") or side.startswith(("left", "right")) or of_line in ("column", "col")
+        # counted along the columns: a middle column, or the middle of a row ("the top middle")
         along = line in ("column", "col") or side in ("top", "bottom", "upper", "lower", "first", "last") or (
-            of_line in ("row", "line"))  # a middle column, or the middle of a row: counted along the columns
-        rows = garden.rows % 2 == 0 and (across or not along)
-        cols = garden.cols % 2 == 0 and (along or not across)
-        if not rows and not cols:
+            of_line in ("row", "line"))
+        if not down and not along:  # the middle plot of the garden
+            down = along = True
+        two_rows, two_cols = down and rows % 2 == 0, along and cols % 2 == 0
+        if not two_rows and not two_cols:
             continue
-        size = f"This garden is {garden.rows} by {garden.cols}"
         if line in ("row", "line"):
-            return f"{size}, so it has no single middle row: rows {garden.rows // 2} and {garden.rows // 2 + 1} are the middle two. Which one? Say it again with its number."
+            return f"{size}, so it has no single middle row: rows {rows // 2} and {rows // 2 + 1} are the middle two. {_WHICH}"
         if line in ("column", "col"):
-            return f"{size}, so it has no single middle column: columns {garden.cols // 2} and {garden.cols // 2 + 1} are the middle two. Which one? Say it again with its number."
-        mid_rows = [garden.rows // 2, garden.rows // 2 + 1] if rows else [(garden.rows + 1) // 2]
-        mid_cols = [garden.cols // 2, garden.cols // 2 + 1] if cols else [(garden.cols + 1) // 2]
-        if across and not along:  # the middle of a column: which column is in the words, the rows are not
-            mid_cols = []
-        if along and not across:
-            mid_rows = []
-        if mid_rows and mid_cols:
-            places = [(r, c) for r in mid_rows for c in mid_cols]
-            return f"{size}, so it has no single middle plot: plots {_numbers(garden, places)} are the middle. Which one? Say it again with its number."
-        line, what = ("column", f"rows {mid_rows[0]} and {mid_rows[1]}") if mid_rows else (
-            "row", f"columns {mid_cols[0]} and {mid_cols[1]}")
-        return f"{size}, so a {line} has no single middle plot: {what} are its middle two. Which one? Say it again with its number."
+            return (f"{size}, so it has no single middle column: columns {cols // 2} and {cols // 2 + 1} are the "
+                    f"middle two. {_WHICH}")
+        if down and along:
+            mid_rows = [rows // 2, rows // 2 + 1] if two_rows else [(rows + 1) // 2]
+            mid_cols = [cols // 2, cols // 2 + 1] if two_cols else [(cols + 1) // 2]
+            places = _numbers(garden, [(r, c) for r in mid_rows for c in mid_cols])
+            return f"{size}, so it has no single middle plot: plots {places} are the middle. {_WHICH}"
+        what = ("column", f"rows {rows // 2} and {rows // 2 + 1}") if down else ("row", f"columns {cols // 2} and {cols // 2 + 1}")
+        return f"{size}, so a {what[0]} has no single middle plot: {what[1]} are its middle two. {_WHICH}"
     return None
 
 
