@@ -273,20 +273,19 @@ def no_single_middle(text: str, garden: Garden) -> str | None:
             of_line in ("row", "line"))
         if not down and not along:  # the middle plot of the garden
             down = along = True
-        two_rows, two_cols = down and rows % 2 == 0, along and cols % 2 == 0
+        mid_rows, mid_cols = _line_number("middle", rows, "top", "bottom"), _line_number("middle", cols, "left", "right")
+        two_rows, two_cols = down and len(mid_rows) == 2, along and len(mid_cols) == 2
         if not two_rows and not two_cols:
             continue
         if line in ("row", "line"):
-            return f"{size}, so it has no single middle row: rows {rows // 2} and {rows // 2 + 1} are the middle two. {_WHICH}"
+            return f"{size}, so it has no single middle row: rows {mid_rows[0]} and {mid_rows[1]} are the middle two. {_WHICH}"
         if line in ("column", "col"):
-            return (f"{size}, so it has no single middle column: columns {cols // 2} and {cols // 2 + 1} are the "
+            return (f"{size}, so it has no single middle column: columns {mid_cols[0]} and {mid_cols[1]} are the "
                     f"middle two. {_WHICH}")
         if down and along:
-            mid_rows = [rows // 2, rows // 2 + 1] if two_rows else [(rows + 1) // 2]
-            mid_cols = [cols // 2, cols // 2 + 1] if two_cols else [(cols + 1) // 2]
             places = _numbers(garden, [(r, c) for r in mid_rows for c in mid_cols])
             return f"{size}, so it has no single middle plot: plots {places} are the middle. {_WHICH}"
-        what = ("column", f"rows {rows // 2} and {rows // 2 + 1}") if down else ("row", f"columns {cols // 2} and {cols // 2 + 1}")
+        what = ("column", f"rows {mid_rows[0]} and {mid_rows[1]}") if down else ("row", f"columns {mid_cols[0]} and {mid_cols[1]}")
         return f"{size}, so a {what[0]} has no single middle plot: {what[1]} are its middle two. {_WHICH}"
     return None
 
