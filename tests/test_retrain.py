@@ -287,6 +287,7 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
     assert recipe.main(args) == 130
     folder = next((tmp_path / "runs").glob("*-recipe"))
     assert json.loads((folder / "recipe.json").read_text())["done"] == ["base", "lean-a"]
+    recipe.train.new_run_dir("run", tmp_path / "runs")  # a plain `garden train` meanwhile is now the last run
 
     assert recipe.main([*args, "--resume"]) == 0
     assert calls == [("base", False, False), ("lean-a", False, True), ("lean-b", False, True),

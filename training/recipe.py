@@ -60,8 +60,8 @@ def main(argv=None) -> int:
     opts = parse_args(sys.argv[1:] if argv is None else argv)
     runs = Path(opts.runs_dir)
     if opts.resume:
-        folder = train.last_run_dir(runs)
-        if folder is None or not (folder / "recipe.json").exists():
+        folder = last_recipe_dir(runs)
+        if folder is None:
             print("garden train: there is no recipe run to resume (`garden train --from-base` starts one).",
                   file=sys.stderr)
             return 1
@@ -83,6 +83,16 @@ def main(argv=None) -> int:
         state["done"].append(name)
         save(folder, state)
     return finish(folder, state, opts)
+
+
+def last_recipe_dir(runs: Path) -> Path | None:
+    """The newest recipe run: the last run when it is one, else the newest folder holding a recipe.json,
+    so a plain `garden train` (or `garden train --resume`) started meanwhile does not hide it."""
+    last = train.last_run_dir(runs)
+    if last is not None and (last / "recipe.json").exists():
+        return last
+    found = sorted((f.parent for f in runs.glob("*/recipe.json")), key=lambda f: f.name)
+    return found[-1] if found else None
 
 
 def run_stage(folder: Path, name: str, start, options: dict, opts, resume: bool) -> int:
