@@ -40,8 +40,13 @@ def adapter_arg(args) -> str | None:
 def interpreter_factory(args):
     """A zero-argument loader, so the UI can load the model in the background."""
     def load():
+        import threading
+
+        from garden import questions
         from garden.brain.loader import load_interpreter
 
+        # The remark reader's word list takes ~0.4 s to read; meanwhile, so no command waits for it.
+        threading.Thread(target=questions.warm, name="garden-words", daemon=True).start()
         return load_interpreter(base=args.base, adapter=adapter_arg(args), mode=args.mode, precision=args.precision,
                                 runtime=args.runtime)
     return load

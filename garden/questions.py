@@ -36,12 +36,11 @@ _QUESTION = re.compile(
 # Said before a question, they change nothing: "ok so is plot 5 ready".
 _LEAD_IN = re.compile(r"^(?:(?:ok|okay|so|hey|um|uh|well|and|garden|please|quick question)[,.!]?\s+)+", re.IGNORECASE)
 
-# Remarks: what the player says about the garden or their day, which must not act. A report in the
-# past tense ("I planted roses yesterday"), how something looks ("the roses look nice"), and
-# attempts to talk the game out of its job ("ignore previous instructions").
+# Remarks: what the player says about the garden or their day, which must not act. How something
+# looks ("the roses look nice"), and attempts to talk the game out of its job ("ignore previous
+# instructions"). Reports ("I planted roses yesterday") are read by _declares below.
 _REMARK = re.compile(
-    r"\b(?:i|we) (?:planted|watered|harvested|picked|grew|had|saw|was|were|did|used to|once)\b"
-    r"|\b(?:look|looks|looking|looked|seem|seems|seemed|smell|smells|sound|sounds)\b(?! (?:at|after|for)\b)"
+    r"\b(?:look|looks|looking|looked|seem|seems|seemed|smell|smells|sound|sounds)\b(?! (?:at|after|for)\b)"
     r"|\b(?:ignore|disregard|forget) (?:all |any |the |your )?(?:previous|prior|above|earlier|these|those|your)\b"
     r"|\bsystem prompt\b|\byour (?:instructions|rules|prompt)\b",
     re.IGNORECASE)
@@ -77,16 +76,9 @@ _NAMING_CLAUSE = re.compile(r"\b(?:that|which|whatever|wherever|where|what|which
                             r"(?:'s| is| are|s)\b|\b(?:aren't|isn't)\b", re.IGNORECASE)
 _ASKING = {*(w for verbs in language.VERBS.values() for w in verbs), *language.FILL_VERBS, "give", "needs", "need",
            "get", "want", "have", "start", "take", "bring", "pour", "let's", "lets", "could", "should", "would",
-           "can", "please", "do", "make", "undo", "same"}
+           "can", "please", "do", "make", "undo", "same", "i'd", "we'd"}
 
 
-# Someone did or does something: "my neighbour grows tulips", "my grandfather planted sunflowers",
-# "yesterday it rained on the top row". A subject, then a verb with a tense (a past, or a third
-# person's -s): a command is an imperative, and has no such pair.
-_SOMEONE_DID = re.compile(
-    r"\b(?:i|we|he|she|they|it|my|our|his|her|their)\b(?: (?!and\b|then\b)[a-z']+){0,2}? "
-    r"(?:[a-z]{2,}(?<!e)ed|grew|grows|got|gets|had|has|saw|went|came|did|made|took|gave|fell|rains|keeps|likes|loves)\b",
-    re.IGNORECASE)
 # Praise with no request in it: "nice work on the left column", "great job".
 _PRAISE = re.compile(r"^(?:nice|great|good|lovely|well done|wow|awesome|amazing|cool)\b", re.IGNORECASE)
 _DETERMINER = {"the", "that", "this", "a", "an", "my", "our", "your", "his", "her", "their", "last", "next"}
@@ -109,13 +101,141 @@ def _asks(text: str) -> bool:
     return False
 
 
+# --- A sentence that tells rather than asks ---------------------------------------------------
+# "a squirrel dug around in the bottom row", "the top row gets the morning light", "nobody waters
+# the garden on sundays": a subject, then a verb with a tense. A command is an imperative ("water
+# the top row"), a request ("the top row needs water", "plot 4 gets a rose", "I'd like ..."), or no
+# verb at all ("roses in the corners"). Which words can be verbs, and in which tense, comes from
+# lemminflect's English lexicon: a word list written here missed most verbs of new remarks.
+_OPENING = re.compile(
+    r"^(?:(?:now|first|next|then|also|kindly|um|uh|ok|okay|alright|so|yesterday|today|tonight|usually|always|"
+    r"often|never|sometimes|honestly|actually|apparently|(?:last|this|every|next) (?:spring|summer|autumn|fall|"
+    r"winter|week|year|month|night|morning|afternoon|evening|time))[,]?\s+)+", re.IGNORECASE)
+_PRONOUNS = {"i", "we", "you", "he", "she", "they", "it", "i've", "we've", "they've", "you've"}
+_SUBJECTS = _PRONOUNS | {"nobody", "someone", "somebody", "everyone", "everybody", "people"}
+_ADVERBS = {"once", "always", "usually", "often", "never", "sometimes", "really", "just", "also", "still", "already",
+            "finally", "quickly", "slowly", "mostly", "even"}
+_RELATIVE = {"that", "which", "who", "whatever", "wherever", "where", "what", "whichever", "when", "if", "as",
+             "than", "because", "so", "to"}
+# Finite verbs that ask, with what they ask for when that matters: "needs water", "gets a rose",
+# "could use a drink", "I'd like", "has to be watered".
+_REQUEST_LEMMAS = {"need", "want", "deserve", "like", "love", "be", "do", "let"}
+_MODALS = {"can", "could", "should", "would", "will", "must", "shall", "might", "'ll", "'d"}
+_GAME_NOUNS = {"plot", "plots", "row", "rows", "column", "columns", "bed", "beds", "patch", "patches", "spot",
+               "spots", "square", "squares", "tile", "tiles", "cell", "cells", "corner", "corners", "seed", "seeds",
+               "flower", "flowers", "bloom", "blooms", "sprout", "sprouts", "water", "number", "numbers", "side",
+               "sides", "edge", "edges", "top", "bottom", "left", "right", "middle", "centre", "center", "rest"}
+_GARDEN_VERBS = {*(w for verbs in language.VERBS.values() for w in verbs), *language.FILL_VERBS}
+# Never a verb here: seeds ("rose"), numbers misheard ("row won"), politeness, and participles that
+# name ("the plot numbered 5").
+_NOT_VERBS = {*(n for kind in tools.SEEDS for n in language.seed_names(kind)), "won", "please", "thanks",
+              "thank", "except", "over", "plus", "numbered", "labelled", "labeled", "marked", "called", "named"}
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+_SEED_PLURALS = {n for kind in tools.SEEDS for n in language.seed_names(kind) if n.endswith("s")}
+_GROWTH = {"bloom", "sprout", "grow"}  # what plants do, also nouns of the game ("the blooms")
+# Before these a past participle describes ("the freshly planted seeds", "the ones that have sprouted").
+_BEFORE_PARTICIPLE = {"have", "has", "had", "'s", "that's", "is", "are", "was", "were", "been", "be",
+                      "every", "all", "each", "any", "newly", "freshly"}
+
+
+def warm() -> None:
+    """Read the English word list now (~0.4 s, ~65 MB) rather than on the first remark."""
+    _tenses("came")
+
+
+def _tenses(word: str) -> set[str]:
+    """The finite or participle tags (VBD, VBZ, VBP, VBN) `word` has as a verb, and NOUN or ADJ if it
+    can also be one."""
+    import lemminflect
+
+    readings = lemminflect.getAllLemmas(word)
+    tags = {pos for pos in ("NOUN", "ADJ") if pos in readings}
+    for lemma in readings.get("VERB", ()) + readings.get("AUX", ()):
+        for tag, forms in lemminflect.getAllInflections(lemma, upos="VERB").items():
+            if word in forms and tag in ("VBD", "VBZ", "VBP", "VBN"):
+                tags.add(tag)
+    return tags
+
+
+def _main_verb(words: list[str]) -> tuple[int, str] | None:
+    """Where the first clause's verb is and its tag, skipping relative clauses ("the ones I planted
+    need water": "need"), or None when the clause has none before its end (a comma, "and", "then")
+    or is an imperative ("now put tulips in the rest")."""
+    for i, word in enumerate(words):
+        if word in (",", "and", "then", "but"):
+            return None
+        before = words[i - 1] if i else ""
+        if i == 0 and word in _MODALS:
+            return None  # "could you ..."
+        if i == 0 and word not in _SUBJECTS | _GAME_NOUNS:
+            continue
+        # right after the subject, or after an adverb after it: "I usually water", "my roses never grow"
+        after_subject = before in _SUBJECTS or (before in _ADVERBS and i >= 2)
+        if before in _RELATIVE or (before in _PRONOUNS and i >= 2 and words[i - 2] not in _ADVERBS | {","}):
+            continue  # the verb of a clause that names something: "everything that bloomed", "what I watered"
+        if word in _MODALS:
+            return i, "MD"
+        number_before = before.isdigit() or before in _NUMBER_WORDS
+        if word in _NOT_VERBS or (word == "ate" and (number_before or before in _GAME_NOUNS)):
+            continue  # "number ate" is a misheard eight
+        if word in _GAME_NOUNS:
+            if after_subject or (word in _GROWTH and before in _SEED_PLURALS):
+                return i, "VBP"  # "I usually water in the evening", "roses bloom in june"
+            continue
+        if word in _GROWTH and before in _SEED_PLURALS:
+            return i, "VBP"  # "tulips grow from bulbs"
+        if word in _GARDEN_VERBS and not after_subject:
+            return None  # an imperative
+        tags = _tenses(word)
+        if not tags & {"VBD", "VBZ", "VBP"} or before in _DETERMINER:
+            continue  # "the spread", "a face"
+        if tags & {"VBD", "VBN"} and (before in _BEFORE_PARTICIPLE or before.endswith("ly")):
+            continue
+        if "VBD" in tags:
+            return i, "VBD"
+        if "VBZ" in tags and ("NOUN" not in tags or after_subject or number_before or before in _GAME_NOUNS):
+            return i, "VBZ"  # "the top left plot stays wet"
+        if after_subject:
+            return i, "VBP"
+        # a bare verb after a plural noun or a number ("the sunflowers in row three lean"); a
+        # garden verb there is an imperative ("in column two plant a daisy"), returned above.
+        if not tags & {"NOUN", "ADJ"} and (before.endswith("s") or number_before):
+            return i, "VBP"
+    return None
+
+
+def _declares(text: str) -> bool:
+    """Whether the sentence's first clause tells (a subject and a verb with a tense that does not
+    ask), and no later clause asks ("the bottom row is thirsty, water it")."""
+    text = _OPENING.sub("", _LEAD_IN.sub("", text.strip()))
+    words = [w for w in re.findall(r"[a-z']+|[0-9]+|,", text.lower().replace("'d ", " 'd ").replace("'ll ", " 'll "))
+             if w not in ("um", "uh", "er", "erm")]
+    if not words or words[0] in _ASKING:
+        return False
+    found = _main_verb(words)
+    if found is None:
+        return False
+    i, tag = found
+    word, rest = words[i], " ".join(words[i + 1:])
+    if any(words[j - 1] in (",", "then", "and", "so") and words[j] in _ASKING for j in range(i + 1, len(words))):
+        return False  # a request follows the remark
+    if tag == "MD":  # "could use some water" asks; "should have planted" looks back
+        return bool(re.match(r"(?:not )?have [a-z]+(?:ed|en|wn|ung)\b", rest))
+    import lemminflect
+
+    readings = lemminflect.getAllLemmas(word)
+    lemmas = {*readings.get("VERB", ()), *readings.get("AUX", ())}
+    if tag != "VBD" and lemmas & _REQUEST_LEMMAS:
+        return False  # "needs ..." and "is ..." are read by the rules below
+    if tag != "VBD" and lemmas & {"get", "have", "use", "take"}:  # asks when it gets what the game gives
+        return not (re.match(r"to\b", rest) or _NEEDS_ACTION.search("need " + rest))
+    return True
+
+
 def is_remark(text: str) -> bool:
     """Whether the words remark on the garden (or try to talk the game out of its job) rather than
     tell it to do something: the game then never acts on them."""
-    if _REMARK.search(text):
-        return True
-    first = re.findall(r"[a-z']+", _LEAD_IN.sub("", text.strip()).lower())[:1]
-    if _SOMEONE_DID.search(text) and not set(first) & _ASKING:  # "plant tulips where it rained" asks
+    if _REMARK.search(text) or _declares(text):
         return True
     if _NAMING_CLAUSE.search(text):
         return False

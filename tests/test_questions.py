@@ -71,6 +71,61 @@ def test_someone_elses_doing_praise_and_a_need_the_game_cannot_meet_are_remarks(
     assert is_remark(said)
 
 
+# A subject and a verb with a tense that does not ask: the clause reader (_declares). Written to
+# tune it (docs/questions.md has the counts on sets that were not).
+@pytest.mark.parametrize("said", [
+    "the roses by the fence remind me of my grandma", "a squirrel dug around in the bottom row",
+    "the weather forecast says rain tomorrow", "my daughter picked the colours for this garden",
+    "sunflowers always face the sun", "the daisies in plot 2 came up fast", "tulips grow from bulbs",
+    "I wonder if roses like this much water", "nobody waters the garden on sundays",
+    "my friend says tulips are easy", "the top row gets the morning light", "plot seven has good soil",
+    "the frost killed my roses last winter", "some people plant daisies in the shade",
+    "I usually plant sunflowers in may", "it smells like rain over the right column", "the bees love the middle row",
+    "watering twice a day is too much for roses", "the kids ran through the left column",
+    "daisies spread quickly if you let them", "I planted this garden for my mum",
+    "we should have planted tulips last month", "my brother hates daisies", "the rain washed the soil off plot six",
+    "roses bloom in june", "the garden centre sells tulip bulbs", "our dog dug up the left column",
+    "I usually water in the evening", "my roses never grow this tall",
+    "the neighbours planted roses along their fence", "a snail ate the daisy in plot one",
+    "the top left plot stays wet", "tulips come in many colours", "the bottom row dried out last week",
+    "we moved here in the spring", "this garden reminds me of my childhood", "the middle column gets too much sun",
+    "my friend harvested her tulips early", "it rained all night", "sunflowers follow the sun",
+    "the roses in the corner smell amazing"])
+def test_a_subject_with_a_verb_that_tells_is_a_remark(said):
+    assert is_remark(said)
+
+
+# Commands whose objects hold a clause with a subject and a past ("everything I planted"), or that
+# ask with "gets", "could do with", "deserves": the clause reader must leave them commands.
+@pytest.mark.parametrize("said", [
+    "the ones I planted yesterday need water", "water the plots that sprouted",
+    "the plot that bloomed can be harvested", "plot four gets a rose", "the top row gets water",
+    "everything that bloomed, harvest it", "the corners could do with some water", "a rose for plot three please",
+    "the left column should have tulips", "my favourite flower is the tulip, plant some in row two",
+    "the seeds I sowed need a drink", "whatever grew last round, pick it", "the bottom row is thirsty, water it",
+    "roses for the top row and daisies for the bottom", "the sprouted plots need another watering",
+    "harvest what I watered twice", "plot nine wants a sunflower", "the middle plot deserves a rose",
+    "I'd love some daisies in the corners", "my plants in row one need water", "the top row, water it again",
+    "water everything I planted", "the rest of the garden gets daisies", "let the bottom row have roses",
+    "pick the flowers that opened", "the plots I watered yesterday need more water",
+    "harvest everything that bloomed", "plot six gets a tulip", "the left column could use some water",
+    "the empty ones get daisies", "water the ones we planted", "the flowers that opened, pick them",
+    "I'd love roses in the top row", "sunflowers for the middle column please", "the rest gets water",
+    "plant daisies where the tulips were", "everything we sowed needs watering", "whatever bloomed, harvest it",
+    "the top row deserves some roses", "row three needs a drink", "I want tulips in the corners",
+    "put roses where it's empty", "let's water the plots that sprouted", "the middle plot, water it twice",
+    "roses in every corner please", "the plots we watered twice need harvesting",
+    "everything that sprouted needs another drink", "plot three gets some water", "the top row could do with roses",
+    "whatever we planted last, water it", "the corners get daisies", "I'd like tulips along the bottom",
+    "the spots that bloomed, pick them please", "sunflowers down the left column", "the empty plots get roses",
+    "water the plots my sister planted", "harvest the ones that opened", "row two needs sunflowers",
+    "the middle row should get water", "give the plots that dried out some water",
+    "everything I sowed this morning needs water", "tulips in the plots that are empty",
+    "the ones that grew, harvest them", "plot seven deserves a daisy", "let's put roses where the tulips were"])
+def test_a_clause_that_names_plots_or_a_request_with_a_subject_stays_a_command(said):
+    assert not is_question(said) and not is_remark(said)
+
+
 @pytest.mark.parametrize("said", [
     "nice, now water the top row", "great, plant roses everywhere", "the rest needs roses",
     "the bottom row needs a drink", "good, harvest the blooms", "plant tulips where it rained"])
@@ -260,6 +315,16 @@ HELD_OUT_REMARKS_2 = [
     "my garden at home has no flowers", "I always forget to water my plants",
     "the left side gets shade in the afternoon", "purple tulips are rare", "the harvest festival is next week"]
 
+# A third set, written after the clause reader's last change and never used to change it.
+HELD_OUT_REMARKS_3 = [
+    "the daisies by the path opened this morning", "my sister planted tulips at her new house",
+    "the rain filled the bird bath", "plot two looks a bit sad", "everyone loves sunflowers",
+    "the roses climbed up the fence last summer", "I dropped my watering can in row three",
+    "the soil feels dry near the bottom row", "our teacher grows daisies in the classroom",
+    "the wind knocked over a sunflower", "tulips close at night", "this row gets the afternoon sun",
+    "my dad mows the lawn on saturdays", "the left column always floods", "a frog lives under plot nine",
+    "the seeds arrived in the post today", "sunflowers turn their heads to the sun",
+    "the corner plot never gets enough light", "I hardly ever water my cactus", "the roses smelled lovely yesterday"]
 
 @pytest.fixture(scope="module")
 def real_model():
@@ -272,13 +337,14 @@ def real_model():
 def test_with_the_real_model_no_remark_or_question_destroys_a_plant(real_model):
     model = real_model
     acted, destroyed = {}, []
-    for said in SAID_NOT_MEANT + HELD_OUT_REMARKS + HELD_OUT_REMARKS_2:
+    for said in SAID_NOT_MEANT + HELD_OUT_REMARKS + HELD_OUT_REMARKS_2 + HELD_OUT_REMARKS_3:
         alone = model.interpret(said, growing_garden(), [])
         turn = Session(growing_garden(), model).handle(said)
         acted[said] = (bool(alone.calls), bool(turn.results))
         destroyed += [said for r in turn.results for p in r["plots"] if p["outcome"] == "destroyed"]
     for name, group in (("said not meant", SAID_NOT_MEANT), ("held-out remarks", HELD_OUT_REMARKS),
-                        ("held-out remarks, second set", HELD_OUT_REMARKS_2)):
+                        ("held-out remarks, second set", HELD_OUT_REMARKS_2),
+                        ("held-out remarks, third set", HELD_OUT_REMARKS_3)):
         print(f"{name}: the model alone acted on {sum(acted[s][0] for s in group)} of {len(group)}, "
               f"the game on {sum(acted[s][1] for s in group)}")
     assert destroyed == []
