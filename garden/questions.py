@@ -121,16 +121,19 @@ _RELATIVE = {"that", "which", "who", "whatever", "wherever", "where", "what", "w
 # "could use a drink", "I'd like", "has to be watered".
 _REQUEST_LEMMAS = {"need", "want", "deserve", "like", "love", "be", "do", "let"}
 _MODALS = {"can", "could", "should", "would", "will", "must", "shall", "might", "'ll", "'d"}
-_GAME_NOUNS = {"plot", "plots", "row", "rows", "column", "columns", "bed", "beds", "patch", "patches", "spot",
-               "spots", "square", "squares", "tile", "tiles", "cell", "cells", "corner", "corners", "seed", "seeds",
-               "flower", "flowers", "bloom", "blooms", "sprout", "sprouts", "water", "number", "numbers", "side",
-               "sides", "edge", "edges", "top", "bottom", "left", "right", "middle", "centre", "center", "rest"}
+# Words of the game that are never its verbs here: places and plot words (garden/language.py).
+_GAME_NOUNS = {*language.PLOT_NOUNS, *map(language.plural, language.PLOT_NOUNS), *language.ROW_WORDS,
+               *language.COLUMN_WORDS, *(p for p in language.POSITIONS if " " not in p and "-" not in p),
+               "seed", "seeds", "flower", "flowers", "bloom", "blooms", "sprout", "sprouts", "water",
+               "number", "numbers", "rest"}
 _GARDEN_VERBS = {*(w for verbs in language.VERBS.values() for w in verbs), *language.FILL_VERBS}
 # Never a verb here: seeds ("rose"), numbers misheard ("row won"), politeness, and participles that
 # name ("the plot numbered 5").
-_NOT_VERBS = {*(n for kind in tools.SEEDS for n in language.seed_names(kind)), "won", "please", "thanks",
+_NUMBER_WORDS = {language.number_word(n) for n in range(1, 21)}
+_MISHEARD_NUMBERS = {h for word, heard in language.HOMOPHONES.items() if word in _NUMBER_WORDS for h in heard}
+_NOT_VERBS = {*(n for kind in tools.SEEDS for n in language.seed_names(kind)),  # "ate" has its own rule below
+              *(_MISHEARD_NUMBERS - {"to", "too", "for", "ate"}), "please", "thanks",
               "thank", "except", "over", "plus", "numbered", "labelled", "labeled", "marked", "called", "named"}
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
 _SEED_PLURALS = {n for kind in tools.SEEDS for n in language.seed_names(kind) if n.endswith("s")}
 _GROWTH = {"bloom", "sprout", "grow"}  # what plants do, also nouns of the game ("the blooms")
 # Before these a past participle describes ("the freshly planted seeds", "the ones that have sprouted").
