@@ -119,7 +119,7 @@ _RELATIVE = {"that", "which", "who", "whatever", "wherever", "where", "what", "w
              "than", "because", "so", "to"}
 # Finite verbs that ask, with what they ask for when that matters: "needs water", "gets a rose",
 # "could use a drink", "I'd like", "has to be watered".
-_REQUEST_LEMMAS = {"need", "want", "deserve", "like", "love", "be", "do", "let"}
+_REQUEST_LEMMAS = {"need", "want", "deserve", "like", "be", "do", "let"}  # "I'd love" asks by its modal
 _MODALS = {"can", "could", "should", "would", "will", "must", "shall", "might", "'ll", "'d"}
 # Words of the game that are never its verbs here: places and plot words (garden/language.py).
 _GAME_NOUNS = {*language.PLOT_NOUNS, *map(language.plural, language.PLOT_NOUNS), *language.ROW_WORDS,
@@ -136,6 +136,14 @@ _NOT_VERBS = {*(n for kind in tools.SEEDS for n in language.seed_names(kind)),  
               "thank", "except", "over", "plus", "numbered", "labelled", "labeled", "marked", "called", "named"}
 _SEED_PLURALS = {n for kind in tools.SEEDS for n in language.seed_names(kind) if n.endswith("s")}
 _GROWTH = {"bloom", "sprout", "grow"}  # what plants do, also nouns of the game ("the blooms")
+# English prepositions and place adverbs, a closed class: after a seed's name they say where, so
+# "sunflowers down the left column" asks while "sunflowers turn to the sun" tells.
+_PREPOSITIONS = {"about", "above", "across", "after", "against", "along", "alongside", "amid", "among", "around",
+                 "at", "before", "behind", "below", "beneath", "beside", "besides", "between", "beyond", "by",
+                 "down", "during", "for", "from", "in", "inside", "into", "near", "next", "of", "off", "on", "onto",
+                 "opposite", "out", "outside", "over", "past", "round", "through", "throughout", "till", "to",
+                 "toward", "towards", "under", "underneath", "until", "up", "upon", "with", "within", "without",
+                 "here", "there", "everywhere", "too", "as", "again", "instead", "now", "then", "first", "last"}
 # Before these a past participle describes ("the freshly planted seeds", "the ones that have sprouted").
 _BEFORE_PARTICIPLE = {"have", "has", "had", "'s", "that's", "is", "are", "was", "were", "been", "be",
                       "every", "all", "each", "any", "newly", "freshly"}
@@ -194,6 +202,8 @@ def _main_verb(words: list[str]) -> tuple[int, str] | None:
             continue  # "the spread", "a face"
         if tags & {"VBD", "VBN"} and (before in _BEFORE_PARTICIPLE or before.endswith("ly")):
             continue
+        if before in _SEED_PLURALS and (i == 1 or words[i - 2] in _DETERMINER) and word not in _PREPOSITIONS:
+            return i, "VBD" if "VBD" in tags else "VBP"  # a seed's name as the subject: "tulips close at night"
         if "VBD" in tags:
             return i, "VBD"
         if "VBZ" in tags and ("NOUN" not in tags or after_subject or number_before or before in _GAME_NOUNS):
