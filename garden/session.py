@@ -8,6 +8,7 @@ calls, the engine's results, and how long each part took. The UI only renders Tu
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,3 +318,50 @@ def board_text(garden: Garden) -> str:
     order = garden.order
     lines.append(f"  basket: {basket}   score: {garden.score}   order: {garden.order_progress}/{tools.count_of(order['count'], order['seed'])}")
     return "\n".join(lines)
+
+
+class Preparing:
+    """The words a player is still typing or saying, and what the model does with them meanwhile:
+    it runs the prompt up to them each time they change, and decodes their answer once they have
+    stayed the same for `pause_s`; the command then uses that answer if its words match (see
+    ModelInterpreter.prepare). The window's worker (typed lines) and the voice thread (partial
+    transcripts) each offer words from one thread and step from another; work gives way as soon
+    as newer words arrive, or when `give_way` says so."""
+
+    def __init__(self, session: "Session", pause_s: float):
+        self.session, self.pause_s = session, pause_s
+        self.tokens = 0  # prompt tokens run ahead of the commands (tests, benches)
+        self._lock = threading.Lock()
+        self._words, self._since = "", 0.0
+        self._done = ("", False)  # (words, answered) last prepared
+
+    def offer(self, words: str) -> None:
+        """The newest words ("" when there are none to work on: a /command, or the final text is
+        on its way)."""
+        words = " ".join(words.split())
+        with self._lock:
+            if words != self._words:
+                self._words, self._since = words, time.monotonic()
+
+    def forget(self) -> None:
+        """The garden or the history changed: the same words need preparing again."""
+        self._done = ("", False)
+
+    def due_in(self) -> float | None:
+        """Seconds until the newest words' answer is due; None when there is nothing to do."""
+        with self._lock:
+            words, still = self._words, time.monotonic() - self._since
+        if not words or self._done == (words, True):
+            return None
+        return 0.0 if self._done != (words, False) else max(0.0, self.pause_s - still)
+
+    def step(self, give_way: Callable[[], bool] = lambda: False) -> bool:
+        """Do the next thing for the newest words, if there is one; False when there was none."""
+        with self._lock:
+            words, answer = self._words, time.monotonic() - self._since >= self.pause_s
+        if not words or self._done in ((words, True), (words, answer)):
+            return False
+        self.tokens += self.session.prepare(words, answer=answer, give_way=lambda: give_way() or self._words != words)
+        self._done = (words, answer)
+        return True
+

@@ -185,8 +185,8 @@ class Brain:
 
     def speak(self, case: dict, partials: list[tuple[float, str]], end: float, final: str | None = None,
               asked: float = float("inf")) -> tuple[float, float, int]:
-        """The game's preparing thread (garden.voice_game.VoiceGame._prepare_loop) replayed on a
-        clock of audio time: partials are (time heard, text) in order; the model works on the
+        """The game's preparing (garden.session.Preparing, as VoiceGame._prepare_loop runs it)
+        replayed on a clock of audio time: partials are (time heard, text) in order; the model works on the
         newest one whenever it is free, and decodes its answer once it has not changed for
         ANSWER_AFTER_SECONDS. Each step really runs; its measured time moves the clock. Returns
         (seconds of work, seconds still running when speech ended at `end`, early answers).

@@ -31,6 +31,7 @@ import time
 import traceback
 from typing import Callable
 
+from garden.session import Preparing
 from garden.speech.audio import BYTES_PER_SECOND
 from garden.speech.capture import CaptureError, Microphone
 from garden.speech.endpoint import EndOfSpeech
@@ -88,12 +89,11 @@ class VoiceGame:
         self._working = False  # between a release and handing the text over
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="garden-voice", daemon=True)
-        # The latest partial transcript for the model to start on (None: nothing new). A thread of
-        # its own, because a prepare step (50-300 ms) must not hold up reading the microphone.
-        self._heard: str | None = None
+        # The latest partial transcript for the model to start on. A thread of its own, because a
+        # prepare step (50-300 ms) must not hold up reading the microphone.
+        self.preparing = Preparing(session, ANSWER_AFTER_SECONDS)
         self._heard_changed = threading.Condition()
         self._preparer = threading.Thread(target=self._prepare_loop, name="garden-prepare", daemon=True)
-        self.prepared_tokens = 0  # prompt tokens run while the player spoke (tests, benches)
 
     # --- the window's hooks (main thread) ---------------------------------------------------
 
@@ -233,30 +233,29 @@ class VoiceGame:
         self.ready.set()  # waiting is over, with an answer
         return False
 
+    @property
+    def prepared_tokens(self) -> int:
+        """Prompt tokens run while the player spoke (tests, benches)."""
+        return self.preparing.tokens
+
     def _offer(self, partial: str | None) -> None:
+        """A new partial transcript; None: the final text is on its way, do not hold the model up."""
         if self._preparer.is_alive():
+            self.preparing.offer(partial or "")
             with self._heard_changed:
-                self._heard = partial
                 self._heard_changed.notify()
 
     def _prepare_loop(self) -> None:
-        steady = ""  # the partial prepared last; once it stops changing, its answer is decoded
         while not self._stop.is_set():
-            answer = False
-            with self._heard_changed:
-                if self._heard is None and steady:
-                    self._heard_changed.wait(ANSWER_AFTER_SECONDS)
-                    answer = self._heard is None
-                while self._heard is None and not answer and not self._stop.is_set():
-                    self._heard_changed.wait(0.5)
-                heard, self._heard = (steady, None) if answer else (self._heard, None)
-            steady = "" if answer else (heard or "")
-            if not heard or self._working:  # the final text is on its way: do not hold the model up
-                steady = ""
+            due = self.preparing.due_in()
+            # Wait for new words, or for these to stay long enough; and while the final text is on
+            # its way, do not hold the model up.
+            if due is None or due > 0 or self._working:
+                with self._heard_changed:
+                    self._heard_changed.wait(0.5 if due is None else max(due, 0.02))
                 continue
             try:  # an answer gives way to a newer partial, and to the command itself if it differs
-                self.prepared_tokens += self.session.prepare(heard, answer=answer,
-                                                             give_way=lambda: self._heard is not None)
+                self.preparing.step()
             except Exception:  # a bug: say it once and stop preparing; commands still work without it
                 traceback.print_exc(file=sys.stderr)
                 return
@@ -269,6 +268,7 @@ class VoiceGame:
 
     def _begin(self, pre_roll: list[bytes]) -> list[bytes]:
         self.recogniser.start()
+        self.preparing.forget()  # the same words as last time are a new command on a changed garden
         self.voice.status, self.voice.partial = "listening", ""
         for pcm in pre_roll:
             self.voice.partial = self.recogniser.accept(pcm)

@@ -11,16 +11,15 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-import time
 import traceback
 from typing import Callable
 
-from garden.session import Session, Turn
+from garden.session import Preparing, Session, Turn
 from garden.ui.view import GardenView
 
-# While the player types, the worker runs the prompt up to the words typed so far (all but the
-# last, which may still grow), as voice does with partial transcripts; when the line has not
-# changed for TYPING_PAUSE_S it decodes the answer too, and Enter on that same line uses it.
+# While the player types, the worker runs the prompt up to the words typed so far, as voice does
+# with partial transcripts (garden.session.Preparing); when the line has not changed for
+# TYPING_PAUSE_S it decodes the answer too, and Enter on that same line uses it.
 TYPING_POLL_S = 0.05
 TYPING_PAUSE_S = 0.3
 
@@ -32,8 +31,7 @@ class Worker:
         self._lines: queue.Queue[tuple[str, str]] = queue.Queue()
         self._pending = 0
         self._lock = threading.Lock()
-        self._typed, self._typed_at = "", 0.0  # the input line as the player edits it
-        self._prepared: tuple[str, bool] = ("", False)  # (line, answered) last prepared
+        self.preparing = Preparing(session, TYPING_PAUSE_S)  # the input line as the player edits it
         session.listeners.append(self._on_turn)
         threading.Thread(target=self._run, name="garden-commands", daemon=True).start()
 
@@ -50,8 +48,7 @@ class Worker:
 
     def typing(self, line: str) -> None:
         """The input line changed (the window calls this on every edit); see TYPING_PAUSE_S."""
-        with self._lock:
-            self._typed, self._typed_at = line, time.monotonic()
+        self.preparing.offer("" if line.lstrip().startswith("/") else line)
 
     @property
     def idle(self) -> bool:
@@ -77,7 +74,7 @@ class Worker:
                 return
             try:
                 self._handle(line, source)
-                self._prepared = ("", False)  # the garden and history changed: the same words need preparing again
+                self.preparing.forget()
                 if self._lines.empty():
                     self._prepare_next()
             finally:
@@ -95,16 +92,10 @@ class Worker:
     def _prepare_typed(self) -> None:
         """Prepare the command being typed (only saves time: a failure is printed and forgotten).
         It gives way as soon as a line is sent or the typed line changes."""
-        with self._lock:
-            line, paused = self._typed, time.monotonic() - self._typed_at >= TYPING_PAUSE_S
-        words = " ".join(line.split())
-        if (not words or words.startswith("/") or self.session.interpreter is None
-                or self._prepared in ((words, True), (words, paused))):
+        if self.session.interpreter is None:
             return
         try:
-            self.session.prepare(words, answer=paused,
-                                 give_way=lambda: not self._lines.empty() or " ".join(self._typed.split()) != words)
-            self._prepared = (words, paused)
+            self.preparing.step(give_way=lambda: not self._lines.empty())
         except Exception:
             traceback.print_exc(file=sys.stderr)
 
