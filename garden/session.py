@@ -364,4 +364,3 @@ class Preparing:
         self.tokens += self.session.prepare(words, answer=answer, give_way=lambda: give_way() or self._words != words)
         self._done = (words, answer)
         return True
-
