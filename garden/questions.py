@@ -73,7 +73,9 @@ def is_question(text: str) -> bool:
 # ask with a verb ("plant", "give", "needs", "let's have"), and both keep them commands.
 _STATEMENT = re.compile(r"\b(?:is|are|was|were|'re|love|think|remind|reminds|miss|hate|enjoy)\b", re.IGNORECASE)
 _NAMING_CLAUSE = re.compile(r"\b(?:that|which|whatever|wherever|where|what|whichever|anything|everything|it|there)"
-                            r"(?:'s| is| are|s)\b|\b(?:aren't|isn't)\b", re.IGNORECASE)
+                            r"(?:'s| is| are|s)\b|\b(?:aren't|isn't)\b"
+                            r"|\b(?:where|wherever|whatever) (?:\w+ ){1,3}(?:is|are|was|were)\b",  # "where the tulips were"
+                            re.IGNORECASE)
 _ASKING = {*(w for verbs in language.VERBS.values() for w in verbs), *language.FILL_VERBS, "give", "needs", "need",
            "get", "want", "have", "start", "take", "bring", "pour", "let's", "lets", "could", "should", "would",
            "can", "please", "do", "make", "undo", "same", "i'd", "we'd"}
@@ -119,7 +121,7 @@ _RELATIVE = {"that", "which", "who", "whatever", "wherever", "where", "what", "w
              "than", "because", "so", "to"}
 # Finite verbs that ask, with what they ask for when that matters: "needs water", "gets a rose",
 # "could use a drink", "I'd like", "has to be watered".
-_REQUEST_LEMMAS = {"need", "want", "deserve", "like", "be", "do", "let"}  # "I'd love" asks by its modal
+_REQUEST_LEMMAS = {"want", "deserve", "be", "do", "let"}  # "I'd love" asks by its modal
 _MODALS = {"can", "could", "should", "would", "will", "must", "shall", "might", "'ll", "'d"}
 # Words of the game that are never its verbs here: places and plot words (garden/language.py).
 _GAME_NOUNS = {*language.PLOT_NOUNS, *map(language.plural, language.PLOT_NOUNS), *language.ROW_WORDS,
@@ -127,15 +129,19 @@ _GAME_NOUNS = {*language.PLOT_NOUNS, *map(language.plural, language.PLOT_NOUNS),
                "seed", "seeds", "flower", "flowers", "bloom", "blooms", "sprout", "sprouts", "water",
                "number", "numbers", "rest"}
 _GARDEN_VERBS = {*(w for verbs in language.VERBS.values() for w in verbs), *language.FILL_VERBS}
-# Never a verb here: seeds ("rose"), numbers misheard ("row won"), politeness, and participles that
-# name ("the plot numbered 5").
+_SEED_WORDS = {n for kind in tools.SEEDS for n in language.seed_names(kind)}
+_SEED_PLURALS = {n for n in _SEED_WORDS if n.endswith("s")}
 _NUMBER_WORDS = {language.number_word(n) for n in range(1, 21)}
+# "won", "ate": not verbs next to a number, a plot word or a seed ("row won column three", "won rose").
 _MISHEARD_NUMBERS = {h for word, heard in language.HOMOPHONES.items() if word in _NUMBER_WORDS for h in heard}
-_NOT_VERBS = {*(n for kind in tools.SEEDS for n in language.seed_names(kind)),  # "ate" has its own rule below
-              *(_MISHEARD_NUMBERS - {"to", "too", "for", "ate"}), "please", "thanks",
-              "thank", "except", "over", "plus", "numbered", "labelled", "labeled", "marked", "called", "named"}
-_SEED_PLURALS = {n for kind in tools.SEEDS for n in language.seed_names(kind) if n.endswith("s")}
+# Never a verb here: seeds ("rose"), politeness, and participles that name ("the plot numbered 5").
+_NOT_VERBS = {*_SEED_WORDS, "please", "thanks", "thank", "except", "over", "plus", "numbered", "labelled", "labeled",
+              "marked", "called", "named"}
 _GROWTH = {"bloom", "sprout", "grow"}  # what plants do, also nouns of the game ("the blooms")
+# What the game can give, anywhere in what follows "need": water, an action, seeds.
+_NEEDED = re.compile(r"\b(?:water\w*|drink|soak\w*|harvest\w*|pick\w*|plant\w*|sow\w*|seeds?|bulbs?|" + "|".join(
+    sorted({*_SEED_WORDS, *(h for word in _SEED_WORDS for h in language.HOMOPHONES.get(word, ()))}, key=len,
+           reverse=True)) + r")(?!\w)")
 # English prepositions and place adverbs, a closed class: after a seed's name they say where, so
 # "sunflowers down the left column" asks while "sunflowers turn to the sun" tells.
 _PREPOSITIONS = {"about", "above", "across", "after", "against", "along", "alongside", "amid", "among", "around",
@@ -143,7 +149,12 @@ _PREPOSITIONS = {"about", "above", "across", "after", "against", "along", "along
                  "down", "during", "for", "from", "in", "inside", "into", "near", "next", "of", "off", "on", "onto",
                  "opposite", "out", "outside", "over", "past", "round", "through", "throughout", "till", "to",
                  "toward", "towards", "under", "underneath", "until", "up", "upon", "with", "within", "without",
-                 "here", "there", "everywhere", "too", "as", "again", "instead", "now", "then", "first", "last"}
+                 "here", "there", "everywhere", "too", "as", "again", "instead", "now", "then", "first", "last",
+                 "like"}
+# Words after which "the", "my" or "I" do not start a naming clause: they are not nouns.
+_NOT_NOUNS = {*_PREPOSITIONS, *_DETERMINER, *_ADVERBS, *_RELATIVE, *_NUMBER_WORDS,
+              *(set(language.QUANTIFIERS) - {"everything", "anything"}),  # "everything the rain missed"
+              *_PRONOUNS, *_MODALS, "and", "or", ",", "is", "are", "was", "were", "be", "been", "'s", "of", "than"}
 # Before these a past participle describes ("the freshly planted seeds", "the ones that have sprouted").
 _BEFORE_PARTICIPLE = {"have", "has", "had", "'s", "that's", "is", "are", "was", "were", "been", "be",
                       "every", "all", "each", "any", "newly", "freshly"}
@@ -168,10 +179,16 @@ def _tenses(word: str) -> set[str]:
     return tags
 
 
+def _is_adverb(word: str) -> bool:
+    """"freshly", "newly": -ly and no noun ("butterfly")."""
+    return word.endswith("ly") and "NOUN" not in _tenses(word)
+
+
 def _main_verb(words: list[str]) -> tuple[int, str] | None:
     """Where the first clause's verb is and its tag, skipping relative clauses ("the ones I planted
     need water": "need"), or None when the clause has none before its end (a comma, "and", "then")
     or is an imperative ("now put tulips in the rest")."""
+    relative = False  # inside a clause that names something; its verb is not the sentence's
     for i, word in enumerate(words):
         if word in (",", "and", "then", "but"):
             return None
@@ -182,13 +199,20 @@ def _main_verb(words: list[str]) -> tuple[int, str] | None:
             continue
         # right after the subject, or after an adverb after it: "I usually water", "my roses never grow"
         after_subject = before in _SUBJECTS or (before in _ADVERBS and i >= 2)
-        if before in _RELATIVE or (before in _PRONOUNS and i >= 2 and words[i - 2] not in _ADVERBS | {","}):
-            continue  # the verb of a clause that names something: "everything that bloomed", "what I watered"
+        # A clause that names something opens with a relative word ("everything that bloomed",
+        # "roses where the sunflowers were"), or with a subject right after a noun ("the ones I
+        # planted", "the plots the cat dug up need new seeds").
+        if i and (word in _RELATIVE or (word in _PRONOUNS and before not in _ADVERBS | {","})
+                  or (word in _DETERMINER and before not in _NOT_NOUNS)):
+            relative = True
+            continue
         if word in _MODALS:
             return i, "MD"
         number_before = before.isdigit() or before in _NUMBER_WORDS
-        if word in _NOT_VERBS or (word == "ate" and (number_before or before in _GAME_NOUNS)):
-            continue  # "number ate" is a misheard eight
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word in _NOT_VERBS or (word in _MISHEARD_NUMBERS and (number_before or before in _GAME_NOUNS or not after
+                                                                  or after in _GAME_NOUNS | _SEED_WORDS | {"and", "of"})):
+            continue  # "number ate", "row won column three", "won rose": a number misheard
         if word in _GAME_NOUNS:
             if after_subject or (word in _GROWTH and before in _SEED_PLURALS):
                 return i, "VBP"  # "I usually water in the evening", "roses bloom in june"
@@ -200,15 +224,19 @@ def _main_verb(words: list[str]) -> tuple[int, str] | None:
         tags = _tenses(word)
         if not tags & {"VBD", "VBZ", "VBP"} or before in _DETERMINER:
             continue  # "the spread", "a face"
-        if tags & {"VBD", "VBN"} and (before in _BEFORE_PARTICIPLE or before.endswith("ly")):
+        if relative:
+            relative = False
+            continue
+        if tags & {"VBD", "VBN"} and (before in _BEFORE_PARTICIPLE or _is_adverb(before)):
             continue
         if before in _SEED_PLURALS and (i == 1 or words[i - 2] in _DETERMINER) and word not in _PREPOSITIONS:
             return i, "VBD" if "VBD" in tags else "VBP"  # a seed's name as the subject: "tulips close at night"
         if "VBD" in tags:
             return i, "VBD"
-        if "VBZ" in tags and ("NOUN" not in tags or after_subject or number_before or before in _GAME_NOUNS):
+        if "VBZ" in tags and ("NOUN" not in tags or after_subject or number_before or before in _GAME_NOUNS
+                              or word == "needs"):  # "needs" after a noun is its verb
             return i, "VBZ"  # "the top left plot stays wet"
-        if after_subject:
+        if after_subject or word == "need":  # "the bees need flowers"
             return i, "VBP"
         # a bare verb after a plural noun or a number ("the sunflowers in row three lean"); a
         # garden verb there is an imperative ("in column two plant a daisy"), returned above.
@@ -238,8 +266,10 @@ def _declares(text: str) -> bool:
 
     readings = lemminflect.getAllLemmas(word)
     lemmas = {*readings.get("VERB", ()), *readings.get("AUX", ())}
+    if tag != "VBD" and "need" in lemmas:  # asks only for what the game gives: "needs a few roses", not "needs a fence"
+        return not _NEEDED.search(rest)
     if tag != "VBD" and lemmas & _REQUEST_LEMMAS:
-        return False  # "needs ..." and "is ..." are read by the rules below
+        return False  # "wants ..." and "is ..." are read by the rules below
     if tag != "VBD" and lemmas & {"get", "have", "use", "take"}:  # asks when it gets what the game gives
         return not (re.match(r"to\b", rest) or _NEEDS_ACTION.search("need " + rest))
     return True
