@@ -98,7 +98,33 @@ def test_someone_elses_doing_praise_and_a_need_the_game_cannot_meet_are_remarks(
     "the wind knocked over a sunflower", "tulips close at night", "this row gets the afternoon sun",
     "my dad mows the lawn on saturdays", "the left column always floods", "the seeds arrived in the post today",
     "sunflowers turn their heads to the sun", "the corner plot never gets enough light",
-    "the roses smelled lovely yesterday"])
+    "the roses smelled lovely yesterday",
+    "daisies close up when it rains", "roses attract a lot of bees", "I love the colour of the tulips",
+    "my mother always loved daisies", "sunflowers make great seeds for birds",
+    "the tulips by the gate died last year", "a fox ran across plot eight",
+    "plot six gets more shade than the others", "the roses in row two smell sweet", "it gets cold here at night",
+    "tulips remind me of holland", "sunflowers need a lot of space", "the top row dries out first",
+    "we painted the fence next to column one", "the bees found the middle row", "roses cost more than daisies",
+    "the neighbour's cat dug up plot three", "this garden feels peaceful", "tulips need cold winters",
+    "my roses needed a lot of pruning last year", "daisies need very little care", "the garden needs a fence",
+    "sunflowers need full sun", "I need a holiday", "the bees need flowers", "plot three needs a name",
+    "my kids need help with their garden", "roses need patience", "a frog jumped into the top row",
+    "the daisies in the corner look happy", "tulips open in the morning", "the sunflowers grew so fast",
+    "our old garden had a pond", "everybody asks about the roses", "the rain stopped at noon",
+    "plot nine is my lucky plot", "the tulips in plot two fell over in the wind",
+    "my grandma grew roses for fifty years", "plot five gets the most sun", "a butterfly landed on the daisies",
+    "sunflowers grow really tall in august", "the soil here is full of clay", "I forgot my gloves today",
+    "the roses need more sunlight than this", "my cat likes the bottom row", "the middle plot flooded last night",
+    "daisies are my favourite flower", "the neighbours complained about the sunflowers",
+    "row three always stays damp", "tulips cost a lot this year", "someone stepped on plot seven",
+    "the garden smells lovely after rain", "we planted a tree next to column three", "those roses came from my aunt",
+    "the birds ate all the sunflower seeds", "this is the best garden on the street",
+    "the daisies by the door came up early this year", "my uncle sells sunflowers at the market",
+    "plot eight looked dry this morning", "roses grow best in the sun", "the tulips my son planted are purple",
+    "a hedgehog sleeps under the bottom row", "I water my plants every sunday", "the top row gets a lot of wind",
+    "sunflowers need tall stakes", "my wife prefers tulips", "it snowed on the left column last winter",
+    "the daisies spread into row two", "our roses won a prize", "the rain came just in time",
+    "somebody picked my tulips", "the bottom right plot gets flooded", "daisies attract butterflies"])
 def test_a_subject_with_a_verb_that_tells_is_a_remark(said):
     assert is_remark(said)
 
@@ -136,7 +162,35 @@ def test_a_subject_with_a_verb_that_tells_is_a_remark(said):
     "tulips around the corners", "the plots that got watered twice, harvest them", "plot eight gets some tulips",
     "everything I grew needs water", "roses where it's empty", "sunflowers in the bare plots",
     "daisies beside the roses", "tulips behind the sunflowers", "the whole top row needs roses",
-    "water whatever the rain missed"])
+    "water whatever the rain missed",
+    "the corners need a few roses", "row one needs a couple of tulips", "everything needs some more water",
+    "the empty plots need daisy seeds", "plot 5 needs another drink", "the bottom row needs harvesting",
+    "the blooms need picking", "the whole garden needs watering", "plot two needs a sunflower please",
+    "the left column needs three tulips", "the sprouts need water again", "both corners need daisies",
+    "the middle row needs to be watered", "plots 1 and 3 need roses", "the seeds need a good soak",
+    "the ripe ones need harvesting", "plot seven needs one more watering", "the right side needs some sunflowers",
+    "all the empty spots need tulips", "the top row needs a few daisies", "the left column needs a few sunflowers",
+    "plot seven gets a daisy please", "everything that flooded needs harvesting", "roses along the middle row",
+    "tulips next to the daisies", "the plots the cat dug up need new seeds", "water the daisies that fell over",
+    "harvest whatever bloomed overnight", "the bottom row could use a drink", "I'd like roses in plot five",
+    "sunflowers by the left edge please", "everything we planted today needs water", "the empty ones get tulips",
+    "plot three deserves a rose", "pick the flowers in row three", "the corners need a couple of daisies",
+    "daisies all along the top", "give the seeds some water", "the ones my aunt planted need harvesting",
+    "roses where the sunflowers were", "the plots my son dug need sunflowers",
+    "everything the rain missed needs water", "tulips where the roses were", "the corners need some more daisies",
+    "plot nine gets a sunflower", "the middle could use a drink", "harvest the roses my wife likes",
+    "roses along the bottom edge", "the top row should get tulips please", "the ones that bloomed need picking",
+    "daisies like before", "give everything i planted some water", "the empty plots want roses",
+    "sunflowers round the middle plot", "the seeds we sowed need water", "water wherever the soil is dry",
+    "the bottom row needs a few tulips", "pick the tulips that opened", "plot four deserves some water",
+    "put daisies where it's empty", "the plots the frost hit need harvesting",
+    "everything the wind knocked over needs picking", "tulips where the daisies were",
+    "the corners could do with roses", "plot two gets some water please", "the bottom row needs a few sunflowers",
+    "the ones my brother planted need water", "roses over by the fence side", "daisies near the top",
+    "whatever bloomed, pick it", "plot six deserves a tulip", "water everything we sowed",
+    "sunflowers all along the right column", "the left column wants daisies", "the empty spots need roses",
+    "harvest the tulips my niece planted", "the top row should get a drink", "put roses where the soil is soft",
+    "I'd love tulips in the corners", "the middle plot needs another watering"])
 def test_a_clause_that_names_plots_or_a_request_with_a_subject_stays_a_command(said):
     assert not is_question(said) and not is_remark(said)
 
@@ -330,17 +384,17 @@ HELD_OUT_REMARKS_2 = [
     "my garden at home has no flowers", "I always forget to water my plants",
     "the left side gets shade in the afternoon", "purple tulips are rare", "the harvest festival is next week"]
 
-# A third set, written before the reader's last change (a seed's name as the subject) and never used
-# to change it; the set before it is in the tuned tests above.
+# A third set, written after the clause reader's last change and never used to change it (the
+# sets before it, each measured once and then used, are in the tuned tests above).
 HELD_OUT_REMARKS_3 = [
-    "daisies close up when it rains", "roses attract a lot of bees", "I love the colour of the tulips",
-    "my mother always loved daisies", "sunflowers make great seeds for birds",
-    "the tulips by the gate died last year", "a fox ran across plot eight",
-    "plot six gets more shade than the others", "the roses in row two smell sweet", "it gets cold here at night",
-    "tulips remind me of holland", "my kids call plot one the lucky plot", "sunflowers need a lot of space",
-    "the top row dries out first", "daisies last a long time", "we painted the fence next to column one",
-    "the bees found the middle row", "roses cost more than daisies", "the neighbour's cat dug up plot three",
-    "this garden feels peaceful"]
+    "the roses on the fence bloomed twice last year", "my dog sleeps next to the tulips",
+    "plot one gets the morning dew", "sunflowers turn brown in autumn",
+    "the daisies my niece planted are doing well", "I picked up some bulbs yesterday",
+    "the wind blew the tulips over", "rabbits love the bottom row", "the top left plot drains badly",
+    "my friend keeps bees near her roses", "tulips hate wet soil", "the middle column gets shade from the tree",
+    "we water with rain from the barrel", "daisies grow wild by the river", "the frost hit the right column",
+    "sunflowers attract goldfinches", "my brother dug this garden", "the soil in plot four feels soft",
+    "everybody admires the sunflowers", "roses smell nicer in the evening"]
 
 @pytest.fixture(scope="module")
 def real_model():
