@@ -257,6 +257,8 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
     def fake_train(args):
         run = Path(args[args.index("--run-dir") + 1])
         calls.append((run.name, "--resume" in args, "--init-adapter" in args))
+        # a stage stopped by Ctrl+C tells the player the recipe's own command to continue
+        assert args[args.index("--resume-command") + 1] == "garden train --from-base --resume"
         (run / "config.json").parent.mkdir(parents=True, exist_ok=True)
         (run / "config.json").write_text("{}")
         if run.name in interrupt_at:

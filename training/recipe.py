@@ -105,7 +105,8 @@ def run_stage(folder: Path, name: str, start, options: dict, opts, resume: bool)
     args = ["--run-dir", str(folder / name), "--data-dir", str(folder / name / "data"), "--cases-dir", opts.cases_dir,
             "--max-minutes", "0", "--no-test", "--eval-every", str(steps + 1), "--threads", str(opts.threads),
             "--steps", str(steps), "--seed", str(options["seed"]), "--lr", str(options["lr"]),
-            "--warmup", str(min(options["warmup"], steps // 2)), "--weights", options.get("weights", "")]
+            "--warmup", str(min(options["warmup"], steps // 2)), "--weights", options.get("weights", ""),
+            "--resume-command", "garden train --from-base --resume"]
     if start:
         args += ["--init-adapter", str(folder / start / "adapter")]
     return train.main(["--resume", *args] if resume else args)

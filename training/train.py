@@ -95,6 +95,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true",
                    help="start over even if --run-dir holds an unfinished run (its checkpoint is deleted)")
     p.add_argument("--no-test", action="store_true", help="skip the test-split evaluation at the end")
+    # what continues this run, for the messages (the recipe runs its stages through here)
+    p.add_argument("--resume-command", default="garden train --resume", help=argparse.SUPPRESS)
     return p
 
 
@@ -447,7 +449,7 @@ def main(argv=None) -> int:
         if not (run_dir / FINISHED).exists() and not args.fresh:
             # an interrupted run is hours of a laptop's work: never thrown away without being asked
             print(f"garden train: {run_dir} holds the checkpoint of a run that did not finish; "
-                  "`garden train --resume` continues it, `--fresh` discards it and starts over.", file=sys.stderr)
+                  f"`{args.resume_command}` continues it, `--fresh` discards it and starts over.", file=sys.stderr)
             return 1
         shutil.rmtree(run_dir / "checkpoint")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -561,10 +563,9 @@ def main(argv=None) -> int:
             if stop.asked:
                 save_checkpoint(model, optimizer, state, run_dir)
                 bar.close()
-                print(f"Stopped at step {state['step']}; the checkpoint is saved: `garden train --resume` continues "
+                print(f"Stopped at step {state['step']}; the checkpoint is saved: `{args.resume_command}` continues "
                       "this run. The installed adapter is unchanged.", file=sys.stderr)
                 return 130
-    bar.close()
     bar.close()
     save_checkpoint(model, optimizer, state, run_dir)
     write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start,
