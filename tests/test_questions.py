@@ -64,16 +64,12 @@ def test_a_question_or_remark_never_changes_the_garden_whatever_the_model_makes_
     assert turn.reply  # an answer or a reason, never silence
 
 
+# Someone doing something, praise, a need the game cannot meet; and a subject with a verb that does
+# not ask, read by the clause reader (_declares). Written to tune them (docs/questions.md has the
+# counts on sets that were not).
 @pytest.mark.parametrize("said", [
     "my neighbour grows tulips", "my grandfather planted sunflowers every spring", "yesterday it rained on the top row",
-    "that harvest was great", "nice work on the left column", "the roses are lovely but need more time"])
-def test_someone_elses_doing_praise_and_a_need_the_game_cannot_meet_are_remarks(said):
-    assert is_remark(said)
-
-
-# A subject and a verb with a tense that does not ask: the clause reader (_declares). Written to
-# tune it (docs/questions.md has the counts on sets that were not).
-@pytest.mark.parametrize("said", [
+    "that harvest was great", "nice work on the left column", "the roses are lovely but need more time",
     "the roses by the fence remind me of my grandma", "a squirrel dug around in the bottom row",
     "the weather forecast says rain tomorrow", "my daughter picked the colours for this garden",
     "sunflowers always face the sun", "the daisies in plot 2 came up fast", "tulips grow from bulbs",
@@ -129,9 +125,11 @@ def test_a_subject_with_a_verb_that_tells_is_a_remark(said):
     assert is_remark(said)
 
 
-# Commands whose objects hold a clause with a subject and a past ("everything I planted"), or that
-# ask with "gets", "could do with", "deserves": the clause reader must leave them commands.
+# Praise or a need with a request in it, commands whose objects hold a clause with a subject and a
+# past ("everything I planted"), or that ask with "gets", "could do with", "deserves": they stay commands.
 @pytest.mark.parametrize("said", [
+    "nice, now water the top row", "great, plant roses everywhere", "the rest needs roses",
+    "the bottom row needs a drink", "good, harvest the blooms", "plant tulips where it rained",
     "the ones I planted yesterday need water", "water the plots that sprouted",
     "the plot that bloomed can be harvested", "plot four gets a rose", "the top row gets water",
     "everything that bloomed, harvest it", "the corners could do with some water", "a rose for plot three please",
@@ -193,13 +191,6 @@ def test_a_subject_with_a_verb_that_tells_is_a_remark(said):
     "I'd love tulips in the corners", "the middle plot needs another watering"])
 def test_a_clause_that_names_plots_or_a_request_with_a_subject_stays_a_command(said):
     assert not is_question(said) and not is_remark(said)
-
-
-@pytest.mark.parametrize("said", [
-    "nice, now water the top row", "great, plant roses everywhere", "the rest needs roses",
-    "the bottom row needs a drink", "good, harvest the blooms", "plant tulips where it rained"])
-def test_praise_or_a_need_with_a_request_in_it_stays_a_command(said):
-    assert not is_remark(said)
 
 
 @pytest.mark.parametrize("said", COMMANDS)
