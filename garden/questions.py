@@ -85,10 +85,7 @@ _ASKING = {*(w for verbs in language.VERBS.values() for w in verbs), *language.F
 # Praise with no request in it: "nice work on the left column", "great job".
 _PRAISE = re.compile(r"^(?:nice|great|good|lovely|well done|wow|awesome|amazing|cool)\b", re.IGNORECASE)
 _DETERMINER = {"the", "that", "this", "a", "an", "my", "our", "your", "his", "her", "their", "last", "next"}
-# "needs" asks only for what the game can do: "the top row needs water", not "the roses need more time".
-_NEEDS_ACTION = re.compile(r"\bneeds? (?:some |a |more |to be )?(?:water|watering|a drink|drink|planting|"
-                           r"harvesting|picking|seeds?|" + "|".join(
-                               n for kind in tools.SEEDS for n in language.seed_names(kind)) + r")\b", re.IGNORECASE)
+
 
 
 def _asks(text: str) -> bool:
@@ -96,8 +93,8 @@ def _asks(text: str) -> bool:
     harvest was great"), and "need" only of water, seeds or an action."""
     words = re.findall(r"[a-z']+", text.lower())
     for i, word in enumerate(words):
-        if word in ("need", "needs"):
-            if _NEEDS_ACTION.search(text):
+        if word in ("need", "needs"):  # only of what the game gives: not "the roses need more time"
+            if _NEEDED.search(" ".join(words[i + 1:])):
                 return True
         elif word in _ASKING and not (i and words[i - 1] in _DETERMINER):
             return True
@@ -139,10 +136,14 @@ _MISHEARD_NUMBERS = {h for word, heard in language.HOMOPHONES.items() if word in
 _NOT_VERBS = {*_SEED_WORDS, "please", "thanks", "thank", "except", "over", "plus", "numbered", "labelled", "labeled",
               "marked", "called", "named"}
 _GROWTH = {"bloom", "sprout", "grow"}  # what plants do, also nouns of the game ("the blooms")
-# What the game can give, anywhere in what follows "need": water, an action, seeds.
-_NEEDED = re.compile(r"\b(?:water\w*|drink|soak\w*|harvest\w*|pick\w*|plant\w*|sow\w*|seeds?|bulbs?|" + "|".join(
+# What the game can give: water, an action, seeds (by name or misheard). "need" asks when it is
+# anywhere after ("the corners need a few roses"), "gets", "has", "could use" when it is their object
+# ("plot four gets a rose", not "the top row gets the morning light and the roses love it").
+_GIVES = r"(?:water\w*|drink|soak\w*|harvest\w*|pick\w*|plant\w*|sow\w*|seeds?|bulbs?|" + "|".join(
     sorted({*_SEED_WORDS, *(h for word in _SEED_WORDS for h in language.HOMOPHONES.get(word, ()))}, key=len,
-           reverse=True)) + r")(?!\w)")
+           reverse=True)) + r")(?!\w)"
+_NEEDED = re.compile(r"\b" + _GIVES)
+_GIVEN = re.compile(r"(?:some |a |more |another |to be )?(?!plants?\b)" + _GIVES)  # "has plants" tells
 # English prepositions and place adverbs, a closed class: after a seed's name they say where, so
 # "sunflowers down the left column" asks while "sunflowers turn to the sun" tells.
 _PREPOSITIONS = {"about", "above", "across", "after", "against", "along", "alongside", "amid", "among", "around",
@@ -276,7 +277,7 @@ def _declares(text: str) -> bool:
     if tag != "VBD" and lemmas & _REQUEST_LEMMAS:
         return False  # "wants ..." and "is ..." are read by the rules below
     if tag != "VBD" and lemmas & {"get", "have", "use", "take"}:  # asks when it gets what the game gives
-        return not (re.match(r"to\b", rest) or _NEEDS_ACTION.search("need " + rest))
+        return not (re.match(r"to\b", rest) or _GIVEN.match(rest))
     return True
 
 

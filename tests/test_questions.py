@@ -75,6 +75,7 @@ def test_a_question_or_remark_never_changes_the_garden_whatever_the_model_makes_
     "sunflowers always face the sun", "the daisies in plot 2 came up fast", "tulips grow from bulbs",
     "I wonder if roses like this much water", "nobody waters the garden on sundays",
     "my friend says tulips are easy", "the top row gets the morning light", "plot seven has good soil",
+    "the bottom row has plants in it", "the top row gets the morning light and the roses love it",
     "the frost killed my roses last winter", "some people plant daisies in the shade",
     "I usually plant sunflowers in may", "it smells like rain over the right column", "the bees love the middle row",
     "watering twice a day is too much for roses", "the kids ran through the left column",
