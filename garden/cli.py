@@ -186,7 +186,7 @@ def cmd_bench(args) -> int:
         from garden.voice_bench import main as voice_bench
 
         return voice_bench(args)
-    from garden.brain.bench import main as bench
+    from garden.bench import main as bench
 
     return bench(args)
 

@@ -108,6 +108,20 @@ def test_garden_bench_json_reports_every_requested_mode(tmp_path):
         assert {"p50_ms", "p95_ms", "forward_passes", "peak_rss_mb", "exact_match", "speedup"} <= set(m)
 
 
+def test_the_games_bench_times_what_the_game_does_with_a_typed_line():
+    """`garden bench`'s game figure goes through the game's Session, so what the game does before
+    and after the model is timed too: a question is answered from the board without the model, and
+    "twice" is taken off before the model hears the command."""
+    from garden.bench import game_latencies
+    from tests.doubles import RecordingInterpreter
+
+    brain = RecordingInterpreter()
+    lines = ["plant sunflowers in the top row", "is plot 2 ready", "plant sunflowers in the top row twice"]
+    latencies = game_latencies(brain, [{"utterance": line} for line in lines], typing="prepared")
+    assert len(latencies) == 3 and all(ms >= 0 for ms in latencies)
+    assert brain.heard == ["plant sunflowers in the top row", "plant sunflowers in the top row"]
+
+
 @pytest.mark.slow
 @needs_adapter
 def test_speculative_guesses_save_passes_without_changing_the_answer(interpreters):

@@ -16,7 +16,8 @@ LAYERS = [
     [("brain", ["garden.brain"]), ("speech", ["garden.speech"])],
     [("session", ["garden.session", "garden.questions", "garden.repeats"])],
     [("ui", ["garden.ui"])],
-    [("commands", ["garden.cli", "garden.options", "garden.say", "garden.voice_game", "garden.voice_bench"])],
+    [("commands", ["garden.cli", "garden.options", "garden.say", "garden.voice_game", "garden.voice_bench",
+                   "garden.bench"])],
     [("training", ["training"])],
 ]
 # The one import that runs upwards, on purpose.

@@ -58,7 +58,8 @@ def machine() -> str:
 
 
 def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) -> dict:
-    """Load, warm up, run every case through Session-equivalent interpret + engine; report."""
+    """Load, warm up, run every case (its own board and history) through interpret + engine, then
+    the game's typed commands through Session; report."""
     t0 = time.perf_counter()
     from garden.brain.cases import calls_match, load_cases, replay
     from garden.brain.evaluate import percentile
@@ -105,37 +106,34 @@ GAME_TYPING = ("prepared", "typed", "paused")
 
 def game_latencies(interpreter, cases: list[dict], typing: str = "prepared") -> list[float]:
     """A typed command in the game: the cases' 3x3 words typed one after another into one
-    garden (its plants and the last two exchanges carry over, as in play), each after
-    prepare_next, which the window runs while the player reads the last result. Milliseconds
-    from Enter to executed calls. typing: "prepared" only that; "typed" also the prompt run on
-    the words so far, word by word, as the window's worker does while the player types; "paused"
-    also the answer decoded when typing stops before Enter (garden.ui.worker.TYPING_PAUSE_S).
-    (The same steps as garden.session.Session, which this layer does not import; its own checks
-    of the words cost well under a millisecond.)"""
-    from garden.brain.api import Exchange
+    garden (its plants and the last two exchanges carry over, as in play), each handled by the
+    game's own Session after prepare_next, which the window runs while the player reads the last
+    result. Milliseconds from Enter to the turn's end (the remark and question reader, repeats,
+    the model, the engine). typing: "prepared" only that; "typed" also the prompt run on the words
+    so far, word by word, as the window's worker does while the player types; "paused" also the
+    answer decoded when typing stops before Enter (garden.ui.worker.TYPING_PAUSE_S)."""
     from garden.brain.cases import grid_of
     from garden.engine import Garden
+    from garden.session import Session
 
-    garden, history, latencies = Garden(), [], []
+    session, turns, latencies = Session(Garden(), interpreter), 0, []
     for case in cases:
         if grid_of(case) != (3, 3):
             continue
-        if len(history) >= 8:  # a fresh garden now and then, so plots stay free to plant
-            garden, history = Garden(), []
-        words, recent = case["utterance"].split(), history[-2:]
-        interpreter.prepare_next(garden, recent)
+        if turns >= 8:  # a fresh garden now and then, so plots stay free to plant
+            session, turns = Session(Garden(), interpreter), 0
+        words = case["utterance"].split()
+        session.prepare_next()
         if typing in ("typed", "paused"):
             for n in range(1, len(words) + 1):
-                interpreter.prepare(" ".join(words[:n]), garden, recent)
+                session.prepare(" ".join(words[:n]))
             if typing == "paused":
-                interpreter.prepare(" ".join(words), garden, recent, answer=True)
+                session.prepare(" ".join(words), answer=True)
         start = time.perf_counter()
-        meaning = interpreter.interpret(case["utterance"], garden, recent)
-        results = [garden.apply(call["name"], call["arguments"]) for call in meaning.calls]
+        session.handle(case["utterance"])
         latencies.append((time.perf_counter() - start) * 1000)
-        history.append(Exchange(case["utterance"], meaning.calls, results, meaning.text))
+        turns += 1
     return latencies
-
 
 def main(args) -> int:
     modes = args.modes.split(",") if args.modes else list(MODES)
@@ -157,7 +155,7 @@ def main(args) -> int:
     rows = []
     for mode in modes:
         print(f"bench: {mode} ...", file=sys.stderr, flush=True)
-        cmd = [sys.executable, "-m", "garden.brain.bench", "--worker", mode, "--cases", args.cases,
+        cmd = [sys.executable, "-m", "garden.bench", "--worker", mode, "--cases", args.cases,
                "--base", args.base, "--adapter", json.dumps(adapter)] + (["--limit", str(args.limit)] if args.limit else [])
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
