@@ -135,6 +135,7 @@ def game_latencies(interpreter, cases: list[dict], typing: str = "prepared") -> 
         turns += 1
     return latencies
 
+
 def main(args) -> int:
     modes = args.modes.split(",") if args.modes else list(MODES)
     unknown = [m for m in modes if m not in MODES]

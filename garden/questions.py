@@ -87,7 +87,6 @@ _PRAISE = re.compile(r"^(?:nice|great|good|lovely|well done|wow|awesome|amazing|
 _DETERMINER = {"the", "that", "this", "a", "an", "my", "our", "your", "his", "her", "their", "last", "next"}
 
 
-
 def _asks(text: str) -> bool:
     """Whether a word of asking is used as one: not as a noun after "the", "that", "a" ("that
     harvest was great"), and "need" only of water, seeds or an action."""

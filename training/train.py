@@ -198,6 +198,26 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
     return example
 
 
+def encode_cases(cases: list[dict], tokenizer, grammars: dict | None = None) -> list[Example]:
+    """encode_case for every case, with a progress bar; `grammars` keeps the token grammar of each
+    grid size (building one takes a while) for the next call."""
+    from tqdm import tqdm
+
+    from garden.brain.cases import grid_of
+    from garden.brain.grammar import TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
+
+    grammars = {} if grammars is None else grammars
+    pieces, text_ids = vocabulary_pieces(tokenizer), text_reply_ids(tokenizer)
+    encode = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
+    out = []
+    for case in tqdm(cases, desc="tokenizing", unit="case", leave=False, file=sys.stderr):
+        grid = grid_of(case)
+        if grid not in grammars:
+            grammars[grid] = TokenGrammar(garden_grammar(*grid), pieces, encode)
+        out.append(encode_case(case, tokenizer, grammars[grid], text_ids))
+    return out
+
+
 def batches(examples: list[Example], batch: int, seed: int, skip: int = 0):
     """Endless batches, each from one grid size (so they share a developer-turn cache), grid
     sizes drawn in proportion to their data. Within a grid, each pass over the data is cut into
@@ -437,7 +457,6 @@ def main(argv=None) -> int:
     import torch
     from tqdm import tqdm
 
-    from garden.brain.grammar import TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
     from garden.brain.interpret import ModelInterpreter
     from garden.brain.models import LoadedModel, ModelError
 
@@ -462,22 +481,9 @@ def main(argv=None) -> int:
     except ModelError as exc:
         print(f"garden train: {exc}", file=sys.stderr)
         return 2
-    pieces, text_ids = vocabulary_pieces(tokenizer), text_reply_ids(tokenizer)
-    encode = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
-    grammars: dict = {}
-
-    def encode_all(cases):
-        out = []
-        for case in tqdm(cases, desc="tokenizing", unit="case", leave=False, file=sys.stderr):
-            grid = (case.get("grid") or {"rows": 3, "cols": 3})
-            key = (grid["rows"], grid["cols"])
-            if key not in grammars:
-                grammars[key] = TokenGrammar(garden_grammar(*key), pieces, encode)
-            out.append(encode_case(case, tokenizer, grammars[key], text_ids))
-        return out
-
-    train = encode_all(train_cases)
-    val = encode_all(val_cases[: cfg.val_examples])
+    grammars: dict = {}  # one token grammar a grid size, shared by the train and validation cases
+    train = encode_cases(train_cases, tokenizer, grammars)
+    val = encode_cases(val_cases[: cfg.val_examples], tokenizer, grammars)
     rng = random.Random(cfg.seed)
     val_decode = rng.sample(val_cases, min(cfg.val_cases, len(val_cases)))
     tokens = sum(len(e.suffix) for e in train) / len(train)

@@ -21,22 +21,6 @@ from pathlib import Path
 LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")  # what LoRA adapts
 
 
-def encoded(data: Path, tokenizer) -> list:
-    from garden.brain.cases import grid_of, load_cases
-    from garden.brain.grammar import TokenGrammar, garden_grammar, text_reply_ids, vocabulary_pieces
-    from training import train
-
-    pieces, text_ids = vocabulary_pieces(tokenizer), text_reply_ids(tokenizer)
-    encode = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
-    grammars, out = {}, []
-    for case in load_cases(data / "train.jsonl"):
-        grid = grid_of(case)
-        if grid not in grammars:
-            grammars[grid] = TokenGrammar(garden_grammar(*grid), pieces, encode)
-        out.append(train.encode_case(case, tokenizer, grammars[grid], text_ids))
-    return out
-
-
 def fine_tune(model, tokenizer, examples: list, minutes: float, lr: float) -> tuple[int, list[float]]:
     """train.py's loop without LoRA: every parameter that requires grad, until the clock runs out."""
     import torch
@@ -105,6 +89,8 @@ def main(argv=None) -> int:
     import torch
 
     from garden.brain import models
+    from garden.brain.cases import load_cases
+    from training import train
 
     torch.set_num_threads(2)
     torch.manual_seed(1)
@@ -113,7 +99,8 @@ def main(argv=None) -> int:
     before = {n: p.detach().clone() for n, p in model.named_parameters() if n in names}
     for name, param in model.named_parameters():
         param.requires_grad = name in names
-    steps, losses = fine_tune(model, tokenizer, encoded(Path(args.data), tokenizer), args.minutes, args.lr)
+    steps, losses = fine_tune(model, tokenizer, train.encode_cases(load_cases(Path(args.data) / "train.jsonl"), tokenizer),
+                              args.minutes, args.lr)
     print(f"{steps} steps in {args.minutes} min", file=sys.stderr)
     deltas = {n: p.detach() - before[n] for n, p in model.named_parameters() if n in names}
     save_low_rank(deltas, [int(r) for r in args.ranks.split(",")], args.out, base_id)
