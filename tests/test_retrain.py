@@ -252,11 +252,12 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
 
     from training import recipe
 
-    calls, interrupt_at = [], {"lean-b"}
+    calls, rates, interrupt_at = [], [], {"lean-b"}
 
     def fake_train(args):
         run = Path(args[args.index("--run-dir") + 1])
         calls.append((run.name, "--resume" in args, "--init-adapter" in args))
+        rates.append(args[args.index("--lr") + 1])
         # a stage stopped by Ctrl+C tells the player the recipe's own command to continue
         assert args[args.index("--resume-command") + 1] == "garden train --from-base --resume"
         (run / "config.json").parent.mkdir(parents=True, exist_ok=True)
@@ -290,8 +291,11 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
     folder = next((tmp_path / "runs").glob("*-recipe"))
     assert json.loads((folder / "recipe.json").read_text())["done"] == ["base", "lean-a"]
     recipe.train.new_run_dir("run", tmp_path / "runs")  # a plain `garden train` meanwhile is now the last run
+    # the code's stages change before the resume: the run carries on with the ones it started with
+    monkeypatch.setattr(recipe, "STAGES", [(n, s, o | {"lr": 0.5}) for n, s, o in recipe.STAGES])
 
     assert recipe.main([*args, "--resume"]) == 0
+    assert "0.5" not in rates and rates[2] == rates[3]
     assert calls == [("base", False, False), ("lean-a", False, True), ("lean-b", False, True),
                      ("lean-b", True, True), ("polish", False, True)]
     report = json.loads((folder / "adapter" / "report.json").read_text())

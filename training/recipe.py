@@ -27,9 +27,12 @@ from pathlib import Path
 
 from training import train
 
-# (name, what it starts from, its options). Steps at 4-5 s each on 2 CPU cores.
+# (name, what it starts from, its options). Steps at 4-5 s each on 2 CPU cores. A run records the
+# stages it started with (recipe.json), so changing them here does not change a run being resumed.
+# The base stage's peak of 1e-3 learnt a third more than 3e-4 in the same 22 minutes, and 2e-3 broke
+# the model (docs/retraining.md, "What a CPU-minute buys").
 STAGES = [
-    ("base", None, {"seed": 1, "steps": 3000, "lr": 3e-4, "warmup": 50}),
+    ("base", None, {"seed": 1, "steps": 3000, "lr": 1e-3, "warmup": 50}),
     ("lean-a", "base", {"seed": 2, "steps": 1200, "lr": 1e-4, "warmup": 10,
                         "weights": "everything=18,large_grid=24,speech=14"}),
     ("lean-b", "base", {"seed": 3, "steps": 1200, "lr": 1e-4, "warmup": 10,
@@ -70,19 +73,29 @@ def main(argv=None) -> int:
     else:
         folder = train.new_run_dir("recipe", runs)
         state = {"command": "garden train --from-base " + " ".join(argv if argv is not None else sys.argv[1:]),
-                 "options": vars(opts), "commit": commit(), "started": time.time(), "done": [], "val": {}}
+                 "options": vars(opts), "commit": commit(), "started": time.time(), "done": [], "val": {},
+                 "stages": STAGES}
         save(folder, state)
     opts = argparse.Namespace(**(state["options"] | {"resume": opts.resume, "install": opts.install}))
-    for name, start, options in STAGES:
+    stages = run_stages(state)
+    for name, start, options in stages:
         if name in state["done"]:
             continue
-        print(f"Recipe stage {len(state['done']) + 1} of {len(STAGES)}: {name}", file=sys.stderr)
+        print(f"Recipe stage {len(state['done']) + 1} of {len(stages)}: {name}", file=sys.stderr)
         code = run_stage(folder, name, start, options, opts, resume=(folder / name / "config.json").exists())
         if code != 0:
             return code
         state["done"].append(name)
         save(folder, state)
     return finish(folder, state, opts)
+
+
+def run_stages(state: dict) -> list:
+    """The stages this run started with, as recipe.json recorded them: a run resumed after STAGES
+    changed in the code carries on with its own, so no stage switches learning rate halfway."""
+    recorded = state.get("stages", STAGES)
+    return [(name, tuple(start) if isinstance(start, list) else start, dict(options))
+            for name, start, options in recorded]
 
 
 def last_recipe_dir(runs: Path) -> Path | None:
@@ -131,7 +144,8 @@ def finish(folder: Path, state: dict, opts) -> int:
     shutil.copytree(folder / best / "adapter", chosen)
     test = load_cases(opts.test_cases)[: opts.test_limit]
     seen = {c["utterance"] for c in test}
-    for name, _, _ in STAGES:
+    stages = run_stages(state)
+    for name, _, _ in stages:
         train_file = folder / name / "data" / "train.jsonl"
         if train_file.exists():
             seen |= {c["utterance"] for c in load_cases(train_file)}
@@ -142,10 +156,10 @@ def finish(folder: Path, state: dict, opts) -> int:
         retrain.cache_score(chosen, Path(opts.test_cases), scores["test split"])
     report = {"command": state["command"], "commit": state["commit"], "chosen": best, "chosen_on": "validation",
               "validation": {n: state["val"][n]["exact_match"] for n in CANDIDATES},
-              "data_hash": data_hash(folder), "stages": [list(map(str, s[:2])) + [s[2]] for s in STAGES],
+              "data_hash": data_hash(folder, stages), "stages": [list(map(str, s[:2])) + [s[2]] for s in stages],
               "scale": opts.scale, "test": scores["test split"], "fresh_sample": scores["fresh sample"],
               "total_wall_hours": round((time.time() - state["started"]) / 3600, 2),
-              "stage_reports": {name: _report(folder / name / "adapter") for name, _, _ in STAGES}}
+              "stage_reports": {name: _report(folder / name / "adapter") for name, _, _ in stages}}
     (chosen / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"\nThe recipe's adapter is {best} (best on validation: {state['val'][best]['exact_match']:.3f}); "
           f"test split {scores['test split']['exact_match']:.3f}, fresh sample "
@@ -166,9 +180,9 @@ def _report(folder: Path) -> dict:
     return {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "averaged")}
 
 
-def data_hash(folder: Path) -> str:
+def data_hash(folder: Path, stages: list) -> str:
     digest = hashlib.sha256()
-    for name, _, _ in STAGES:
+    for name, _, _ in stages:
         train_file = folder / name / "data" / "train.jsonl"
         if train_file.exists():
             digest.update(train_file.read_bytes())
