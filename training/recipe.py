@@ -87,7 +87,7 @@ def main(argv=None) -> int:
             return code
         state["done"].append(name)
         save(folder, state)
-    return finish(folder, state, opts)
+    return finish(folder, state, stages, opts)
 
 
 def run_stages(state: dict) -> list:
@@ -125,7 +125,7 @@ def run_stage(folder: Path, name: str, start, options: dict, opts, resume: bool)
     return train.main(["--resume", *args] if resume else args)
 
 
-def finish(folder: Path, state: dict, opts) -> int:
+def finish(folder: Path, state: dict, stages: list, opts) -> int:
     """Choose on validation, then report the chosen adapter on the test split and a fresh sample."""
     import shutil
 
@@ -144,7 +144,6 @@ def finish(folder: Path, state: dict, opts) -> int:
     shutil.copytree(folder / best / "adapter", chosen)
     test = load_cases(opts.test_cases)[: opts.test_limit]
     seen = {c["utterance"] for c in test}
-    stages = run_stages(state)
     for name, _, _ in stages:
         train_file = folder / name / "data" / "train.jsonl"
         if train_file.exists():
