@@ -72,6 +72,24 @@ EMPTY_WHERE: tuple[str, ...] = (
     "in the gaps", "in all the empty spots", "in the empty ones", "in the bare plots", "wherever there's room",
     "anywhere that's free")
 
+# Single words that point at plots by what grows in them, by the set of plots they point at: a
+# stage, "growing" (seed or sprout), "planted" (any plant) or "empty". When one is said, the
+# prompt lists that set's places next to the words (garden.brain.prompt.board_places_text).
+# Wider than BOARD_PHRASES on purpose: a player's own phrasing ("the shoots", "the gaps") should
+# find its plots too. "ready" points both ways ("the ready ones", "the plants that aren't ready"),
+# and a "not" turns "in bloom" into the growing ones ("whatever isn't in bloom"). "seed" alone is
+# a planting verb, so only "seeds".
+BOARD_WORDS: dict[str, tuple[str, ...]] = {
+    "bloom": ("bloom", "blooms", "blooming", "bloomed", "ripe", "ready", "flowering"),
+    "sprout": ("sprout", "sprouts", "sprouting", "sprouted", "seedling", "seedlings", "shoot", "shoots"),
+    "seed": ("seeds", "unsprouted"),
+    "growing": ("growing", "unripe", "young", "ready", "not", "isn", "aren", "hasn", "haven"),
+    "planted": ("plants", "planted", "occupied"),
+    "empty": ("empty", "free", "bare", "unused", "gaps", "room", "unplanted", "vacant"),
+}
+# Before a seed kind, these make it name plants already in the ground ("all the roses", "my daisies").
+BOARD_DETERMINERS: tuple[str, ...] = ("the", "all", "every", "each", "my", "those", "these", "any", "our")
+
 # --- seeds -----------------------------------------------------------------------------------
 
 # Extra written names for the kinds we know; a new kind simply has none.
@@ -229,6 +247,22 @@ def seed_synonyms(kind: str) -> tuple[str, ...]:
 def other_plants() -> tuple[str, ...]:
     """Plants the game does not grow (anything that became a seed kind drops out)."""
     return tuple(p for p in OTHER_PLANTS if p not in tools.SEEDS)
+
+
+def board_named(text: str) -> tuple[list[str], list[str]]:
+    """The sets of plots (BOARD_WORDS' keys) and the seed kinds that what was said names plots by,
+    in BOARD_WORDS' and tools.SEEDS' order:
+    board_named("water the roses that aren't ready") -> (["bloom", "growing"], ["rose"]).
+    A kind names plots only a word or two after one like "the" or "all" ("water all the roses",
+    "the ripe roses"); "plant roses" and "a rose" name a seed to plant."""
+    words = re.findall(r"[a-z]+", text.lower())
+    plants = {name for kind in tools.SEEDS for name in seed_names(kind)} | {w for p in OTHER_PLANTS for w in p.split()}
+    # after a plant's name, "plants" and "seeds" are what to plant: "pop daisy plants in them", "pumpkin seeds"
+    said = {word for before, word in zip(["", *words], words) if before not in plants}
+    sets = [name for name, group in BOARD_WORDS.items() if said & set(group)]
+    after = {word for i, word in enumerate(words) if set(words[max(0, i - 2):i]) & set(BOARD_DETERMINERS)}
+    kinds = [kind for kind in tools.SEEDS if after & set(seed_names(kind))]
+    return sets, kinds
 
 
 def largest_plot_number() -> int:

@@ -254,3 +254,47 @@ def test_the_prompt_says_where_the_plots_a_command_numbers_are_on_this_grid():
     # nothing is added to a command without plot numbers, and past turns stay as they were said
     text = garden_prompt.render_prompt(3, 3, [("water plot 1", [], [], None)], "water the top row")
     assert "Plot numbers" not in text
+
+
+def test_the_prompt_says_where_the_plots_a_command_names_by_what_grows_are():
+    board = [["rose bloom", "empty", "daisy seed"], ["empty", "daisy sprout", "wet soil"],
+             ["rose seed", "empty", "daisy bloom"]]
+    places = garden_prompt.board_places_text
+    # each set named is one list in reading order, across kinds and stages: the answer to copy
+    assert places("harvest the blooms", board, 3, 3) == "Places: bloom {col:1,row:1} {col:3,row:3}."
+    assert places("water all the daisies", board, 3, 3) == (
+        "Places: daisy {col:3,row:1} {col:2,row:2} {col:3,row:3}; daisy bloom {col:3,row:3}.")
+    assert places("water whatever isn't in bloom", board, 3, 3) == (
+        "Places: bloom {col:1,row:1} {col:3,row:3}; growing {col:3,row:1} {col:2,row:2} {col:1,row:3}.")
+    # wet soil has no plant: it is empty
+    assert places("plant roses in the gaps", board, 3, 3) == (
+        "Places: empty {col:2,row:1} {col:1,row:2} {col:3,row:2} {col:2,row:3}.")
+    # a named set with nothing in it, and a new garden, are said in a word
+    assert places("water the shoots", [["rose bloom", "empty"], ["empty", "empty"]], 2, 2) == "Places: sprout none."
+    assert places("sow daisies wherever it's empty", None, 5, 5) == "Places: empty all."
+    # commands that name plots another way get no line: a seed to plant is not a plant in the ground
+    assert places("plant roses in the top row", board, 3, 3) == ""
+    assert places("water plot 5", board, 3, 3) == ""
+    assert places("pop daisy plants in them", board, 3, 3) == ""  # after a plant's name, what to plant
+    text = garden_prompt.render_prompt(3, 3, [], "pick the ripe roses", board)
+    assert text.endswith("pick the ripe roses\nPlaces: bloom {col:1,row:1} {col:3,row:3}; rose {col:1,row:1} "
+                         "{col:1,row:3}; rose bloom {col:1,row:1}.<end_of_turn>\n<start_of_turn>model\n")
+
+
+def test_the_places_line_gives_a_board_command_its_plots_as_one_list():
+    """Over generated board commands, held-out phrasings included, the plots the first call
+    should touch are one of the places line's lists (or the line says every plot is empty)."""
+    from garden.brain.cases import replay
+    from training import generate as gen
+
+    cases = gen.generate("test", 300, seed=11, categories=("board_state",))
+    cases += gen.generate("train", 1000, seed=12, weights={"board_state": 1000})
+    cases = [c for c in cases if c["category"] == "board_state" and c["calls"]]
+    assert len(cases) > 800
+    for case in cases:
+        garden, _ = replay(case)
+        line = garden_prompt.board_places_text(case["utterance"], garden.board(), garden.rows, garden.cols)
+        plots = case["calls"][0]["arguments"]["plots"]
+        want = " ".join(fg.render_value({"row": p["row"], "col": p["col"]}) for p in plots)
+        lists = [part[part.find("{"):] for part in line.removeprefix("Places: ").rstrip(".").split("; ")]
+        assert "empty all" in line or want in lists, (case["utterance"], line)

@@ -126,6 +126,51 @@ def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
     return f"Garden: {'; '.join(parts)}; " + (f"empty {' '.join(empty)}." if empty else "none empty.")
 
 
+# Which plots each set that language.board_named finds holds, by a plot's (kind, stage); kind and
+# stage are None for an empty plot.
+BOARD_SETS = {
+    "bloom": lambda kind, stage: stage == "bloom",
+    "sprout": lambda kind, stage: stage == "sprout",
+    "seed": lambda kind, stage: stage == "seed",
+    "growing": lambda kind, stage: stage in ("seed", "sprout"),
+    "planted": lambda kind, stage: kind is not None,
+    "empty": lambda kind, stage: kind is None,
+}
+
+
+def board_places_text(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> str:
+    """Where the plots are that the utterance names by what grows in them, each set as one list
+    in reading order, written as the calls write plots: "water all the roses" -> "Places: rose
+    {col:1,row:1} {col:2,row:2}; rose bloom {col:2,row:2}." ("" when it names none). The answer is
+    then one list to copy. The board line names plots by number, grouped by stage and kind, so a
+    board command made the model turn numbers into places through the plot map far above (the
+    recipe's early checkpoints harvested plots 2 3 for blooms at 8 9), and merge groups into one
+    reading order: the shipped adapter watered 3 of 8 daisies spread over three stages, and places
+    grouped the same way still lost or added plots (39 of 60 board checks). A named set with
+    nothing in it says "none" ("Nothing is in bloom yet" is then the answer); on a garden with no
+    plant, "empty all" stands for every place (25 on 5x5, 9 tokens each). A kind named gets its
+    plots and its blooms: "harvest the roses" means the ripe ones."""
+    sets, kinds = language.board_named(utterance)
+    if not sets and not kinds:
+        return ""
+    cells = [cell for row in board for cell in row] if board else ["empty"] * (rows * cols)
+    plots = []  # (place, kind, stage) in reading order
+    for n, cell in enumerate(cells, 1):
+        kind, _, stage = cell.rpartition(" ")
+        planted = stage in rules.STAGES and kind
+        plots.append((plot_place(n, cols).split(" ", 1)[1], kind if planted else None, stage if planted else None))
+    bare = all(kind is None for _, kind, _ in plots)
+    wanted = [(name, BOARD_SETS[name]) for name in sets]
+    for kind in kinds:
+        wanted.append((kind, lambda k, s, kind=kind: k == kind))
+        wanted.append((f"{kind} bloom", lambda k, s, kind=kind: (k, s) == (kind, "bloom")))
+    parts = []
+    for name, holds in wanted:
+        places = [place for place, kind, stage in plots if holds(kind, stage)]
+        parts.append(f"{name} " + ("all" if bare and name == "empty" else " ".join(places) or "none"))
+    return f"Places: {'; '.join(parts)}."
+
+
 def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
     """Where each plot the utterance names by number is, written as the calls write a plot:
     "Plot numbers: 7 {col:3,row:2}; 12 not in this garden." ("" when it names none). The developer
@@ -143,16 +188,17 @@ def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
 
 
 def user_text(utterance: str, rows: int, cols: int, board: list[list[str]] | None = None) -> str:
-    """The last user turn: the board line, the utterance, then where its plot numbers are."""
-    hint = plot_numbers_text(utterance, rows, cols)
-    return f"{board_text(board, rows, cols)}\n{utterance}" + (f"\n{hint}" if hint else "")
+    """The last user turn: the board line, the utterance, then where the plots it names by number
+    and by what grows in them are."""
+    hints = [plot_numbers_text(utterance, rows, cols), board_places_text(utterance, board, rows, cols)]
+    return "\n".join([board_text(board, rows, cols), utterance, *filter(None, hints)])
 
 
 def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], list[dict], str | None]], utterance: str,
                   board: list[list[str]] | None = None) -> str:
     """The full prompt, ending with the open model turn. history: (utterance, calls, results,
     reply). The last user turn is user_text(): the board line, the utterance, and where the plots
-    it names by number are; past turns are just what was said."""
+    it names are; past turns are just what was said."""
     messages = developer_messages(rows, cols)
     for past in history:
         messages += exchange_messages(*past)
