@@ -18,10 +18,24 @@ ESSENTIAL = "You are a model that can do function calling with the following fun
 DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 
 
-def plot_place(number: int, cols: int) -> str:
-    """A plot number and its place, written as a call writes a plot: "8 {col:2,row:3}" on 3 wide."""
+def place(number: int, cols: int) -> str:
+    """A plot's place, written as a call writes a plot: "{col:2,row:3}" for plot 8 on 3 wide."""
     row, col = tools.plot_coords(number, cols)
-    return f"{number} {fg.render_value({'row': row, 'col': col})}"
+    return fg.render_value({"row": row, "col": col})
+
+
+def plot_place(number: int, cols: int) -> str:
+    """A plot number and its place: "8 {col:2,row:3}" on 3 wide."""
+    return f"{number} {place(number, cols)}"
+
+
+def board_cells(board: list[list[str]] | None, rows: int, cols: int) -> list[tuple[str, str] | None]:
+    """Each plot's (kind, stage) in reading order, None where nothing grows ("empty", "wet soil").
+    board: Garden.board() ("empty", "wet soil" or "<kind> <stage>" per plot, row by row); None is
+    an empty garden."""
+    cells = [cell for row in board for cell in row] if board else ["empty"] * (rows * cols)
+    parsed = [cell.rpartition(" ")[::2] for cell in cells]
+    return [(kind, stage) if kind and stage in rules.STAGES else None for kind, stage in parsed]
 
 
 def developer_text(rows: int, cols: int) -> str:
@@ -108,16 +122,15 @@ def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
     last); listed plot by plot ("1 rose bloom, 3 rose seed, 5 daisy bloom, ..."), the 270M model
     had to pick them out of a mixed list and got 24 of 60 board checks right. Stages go bloom,
     sprout, seed, so "whatever isn't in bloom" is one stretch too. About 32 tokens on a
-    half-planted 3x3 garden (37 plot by plot). board: Garden.board() ("empty", "wet soil" or "<kind> <stage>" per
-    plot, row by row); None is an empty garden."""
-    cells = [cell for row in board for cell in row] if board else ["empty"] * (rows * cols)
+    half-planted 3x3 garden (37 plot by plot). board: as board_cells takes it."""
+    cells = board_cells(board, rows, cols)
     groups: dict[str, dict[str, list[str]]] = {stage: {} for stage in reversed(rules.STAGES)}
     empty = []
     for n, cell in enumerate(cells, 1):
-        kind, _, stage = cell.rpartition(" ")
-        if stage in groups and kind:
+        if cell:
+            kind, stage = cell
             groups[stage].setdefault(kind, []).append(str(n))
-        else:  # "empty", "wet soil"
+        else:
             empty.append(str(n))
     if len(empty) == len(cells):
         return "Garden: all empty."
@@ -153,12 +166,7 @@ def board_places_text(utterance: str, board: list[list[str]] | None, rows: int, 
     sets, kinds = language.board_named(utterance)
     if not sets and not kinds:
         return ""
-    cells = [cell for row in board for cell in row] if board else ["empty"] * (rows * cols)
-    plots = []  # (place, kind, stage) in reading order
-    for n, cell in enumerate(cells, 1):
-        kind, _, stage = cell.rpartition(" ")
-        planted = stage in rules.STAGES and kind
-        plots.append((plot_place(n, cols).split(" ", 1)[1], kind if planted else None, stage if planted else None))
+    plots = [(place(n, cols), *(cell or (None, None))) for n, cell in enumerate(board_cells(board, rows, cols), 1)]
     bare = all(kind is None for _, kind, _ in plots)
     wanted = [(name, BOARD_SETS[name]) for name in sets]
     for kind in kinds:
