@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from garden import tools
+from garden import places, tools
 from training.pools import (ANTI_DIAGONAL, AROUND_STYLE, BORDER, BOTH_DIAGONALS, BOTTOM, CENTRE, COLUMN, COLUMN_PREP,
                             COMPASS, COORD, CORNER, CORNERS, CORNER_PAIR, EDGE_MIDDLE, EVERYTHING, EVERYWHERE, EXCEPT,
                             HALF, INSIDE, IT, LEFT, LINES, MAIN_DIAGONAL, MIDDLE, NAMED_LINE, NAMED_PAIR, PLOT_LIST,
@@ -28,7 +28,7 @@ class Grid:
         return self.rows * self.cols
 
     def plots(self, keep: Callable[[int, int], bool] = lambda r, c: True) -> Plots:
-        return tuple((r, c) for r in range(1, self.rows + 1) for c in range(1, self.cols + 1) if keep(r, c))
+        return places.grid(self.rows, self.cols, keep)
 
 
 DEFAULT_GRID = Grid(tools.DEFAULT_ROWS, tools.DEFAULT_COLS)
@@ -62,8 +62,7 @@ def where(say: Say, target: Target) -> str:
     return f"{say.pick(target.prep)} {target.np}"
 
 
-def union(*groups: Plots) -> Plots:
-    return tuple(sorted(set().union(*groups)))
+union = places.union
 
 
 def one_plot(say: Say, g: Grid) -> Target:
@@ -132,8 +131,8 @@ def line_names(count: int, axis: str) -> dict[int, Pool]:
     """Named rows or columns: top/bottom (left/right), and middle when there is one."""
     first, last = (TOP, BOTTOM) if axis == "row" else (LEFT, RIGHT)
     names = {1: first, count: last}
-    if count % 2 == 1 and count > 2:
-        names[(count + 1) // 2] = MIDDLE
+    if places.middle_line(count):
+        names[places.middle_line(count)] = MIDDLE
     return names
 
 
@@ -197,8 +196,7 @@ def held_out_if(plain: bool, pool: Pool) -> Callable[[str], bool]:
 
 def side(say: Say, g: Grid) -> Target:
     pos = say.rng.choice(("left", "right", "top", "bottom"))
-    plots = g.plots({"left": lambda r, c: c == 1, "right": lambda r, c: c == g.cols,
-                     "top": lambda r, c: r == 1, "bottom": lambda r, c: r == g.rows}[pos])
+    plots = places.side(g.rows, g.cols, pos)
     (word,) = around(say, pos, adjective=False)  # "on the {pos}" takes a noun: "on the west", not "on the upper"
     return Target(lambda: say.fill(say.pick(SIDE, keep=held_out_if(word == pos, SIDE)), pos=word), plots,
                   where=lambda s: s.fill(s.pick(SIDE_WHERE, keep=held_out_if(word == pos, SIDE_WHERE)), pos=word))
@@ -206,75 +204,65 @@ def side(say: Say, g: Grid) -> Target:
 
 def corner(say: Say, g: Grid) -> Target:
     v, h = say.rng.choice(("top", "bottom")), say.rng.choice(("left", "right"))
-    spot = (1 if v == "top" else g.rows, 1 if h == "left" else g.cols)
     vw, hw = around(say, v, h)
-    return Target(say.fill(say.pick(CORNER, keep=held_out_if((vw, hw) == (v, h), CORNER)), v=vw, h=hw), (spot,))
+    return Target(say.fill(say.pick(CORNER, keep=held_out_if((vw, hw) == (v, h), CORNER)), v=vw, h=hw),
+                  places.corner(g.rows, g.cols, v, h))
 
 
 def corners(say: Say, g: Grid) -> Target:
-    return Target(say.fill(say.pick(CORNERS)), union(((1, 1), (1, g.cols), (g.rows, 1), (g.rows, g.cols))))
+    return Target(say.fill(say.pick(CORNERS)), places.corners(g.rows, g.cols))
 
 
 def corner_pair(say: Say, g: Grid) -> Target:
     where_ = say.rng.choice(("top", "bottom", "left", "right"))
-    rows = {"top": (1,), "bottom": (g.rows,)}.get(where_, (1, g.rows))
-    cols = {"left": (1,), "right": (g.cols,)}.get(where_, (1, g.cols))
     (word,) = around(say, where_)
     return Target(say.fill(say.pick(CORNER_PAIR, keep=held_out_if(word == where_, CORNER_PAIR)), side=word),
-                  union(tuple((r, c) for r in rows for c in cols)))
+                  places.corner_pair(g.rows, g.cols, where_))
 
 
 def centre(say: Say, g: Grid) -> Target | None:
-    if g.rows % 2 == 0 or g.cols % 2 == 0:
+    spot = places.centre(g.rows, g.cols)
+    if not spot:
         return None  # an even side has no single middle plot
-    return Target(say.fill(say.pick(CENTRE)), (((g.rows + 1) // 2, (g.cols + 1) // 2),))
+    return Target(say.fill(say.pick(CENTRE)), spot)
 
 
 def edge_middle(say: Say, g: Grid) -> Target | None:
-    sides = [s for s, count in (("top", g.cols), ("bottom", g.cols), ("left", g.rows), ("right", g.rows))
-             if count % 2 == 1 and count > 2]
+    sides = [s for s in ("top", "bottom", "left", "right") if places.edge_middle(g.rows, g.cols, s)]
     if not sides:
         return None
     pos = say.rng.choice(sides)
-    mid_row, mid_col = (g.rows + 1) // 2, (g.cols + 1) // 2
-    spot = {"top": (1, mid_col), "bottom": (g.rows, mid_col), "left": (mid_row, 1), "right": (mid_row, g.cols)}[pos]
     np = say.fill(say.pick(EDGE_MIDDLE), pos=pos, line="row" if pos in ("top", "bottom") else "column")
-    return Target(np, (spot,))
+    return Target(np, places.edge_middle(g.rows, g.cols, pos))
 
 
 def diagonal(say: Say, g: Grid) -> Target | None:
     if g.rows != g.cols:
         return None  # only a square garden has corner-to-corner diagonals of whole plots
-    main = g.plots(lambda r, c: r == c)
-    anti = g.plots(lambda r, c: r + c == g.cols + 1)
     which = say.rng.choice(("main", "anti", "both"))
-    phrases, plots = {"main": (MAIN_DIAGONAL, main), "anti": (ANTI_DIAGONAL, anti),
-                      "both": (BOTH_DIAGONALS, union(main, anti))}[which]
-    return Target(say.pick(phrases), plots)
+    phrases = {"main": MAIN_DIAGONAL, "anti": ANTI_DIAGONAL, "both": BOTH_DIAGONALS}[which]
+    return Target(say.pick(phrases), places.diagonal(g.rows, g.cols, which))
 
 
 def border(say: Say, g: Grid) -> Target | None:
-    if g.rows < 3 or g.cols < 3:
+    if not places.border(g.rows, g.cols):
         return None  # on a thin garden every plot is on the border
-    return Target(say.fill(say.pick(BORDER)), g.plots(lambda r, c: r in (1, g.rows) or c in (1, g.cols)))
+    return Target(say.fill(say.pick(BORDER)), places.border(g.rows, g.cols))
 
 
 def inside(say: Say, g: Grid) -> Target | None:
-    if g.rows < 3 or g.cols < 3:
+    if not places.border(g.rows, g.cols):
         return None
-    return Target(say.fill(say.pick(INSIDE)), g.plots(lambda r, c: 1 < r < g.rows and 1 < c < g.cols))
+    return Target(say.fill(say.pick(INSIDE)), places.inside(g.rows, g.cols))
 
 
 def half(say: Say, g: Grid) -> Target | None:
-    options = [p for p, size in (("top", g.rows), ("bottom", g.rows), ("left", g.cols), ("right", g.cols))
-               if size % 2 == 0]
+    options = [p for p in ("top", "bottom", "left", "right") if places.half(g.rows, g.cols, p)]
     if not options:
         return None  # an odd side has no clean half
     pos = say.rng.choice(options)
-    keep = {"top": lambda r, c: r <= g.rows // 2, "bottom": lambda r, c: r > g.rows // 2,
-            "left": lambda r, c: c <= g.cols // 2, "right": lambda r, c: c > g.cols // 2}[pos]
     (word,) = around(say, pos)
-    return Target(say.fill(say.pick(HALF), pos=word), g.plots(keep))
+    return Target(say.fill(say.pick(HALF), pos=word), places.half(g.rows, g.cols, pos))
 
 
 def everything(say: Say, g: Grid) -> Target:
