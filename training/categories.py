@@ -273,16 +273,13 @@ def unsupported(say: Say, g: Grid) -> Draft:
 
 # --- commands about what is on the board ---------------------------------------------------------------------------
 
-# Which plots a BOARD_PHRASES entry names: (kind, stage) of a planted plot, or None for an empty one.
+# Which plots a BOARD_PHRASES entry names: (kind, stage) of a planted plot, or None for an empty one. The
+# sets are the prompt's (garden_prompt.BOARD_SETS), so the places line lists exactly what the data expects.
 SELECTIONS: dict[str, Callable[[tuple | None, str | None], bool]] = {
-    "bloom": lambda plot, kind: plot is not None and plot[1] == "bloom",
+    **{name: (lambda plot, kind, holds=holds: holds(*(plot or (None, None))))
+       for name, holds in garden_prompt.BOARD_SETS.items()},
     "kind_bloom": lambda plot, kind: plot == (kind, "bloom"),
-    "seed": lambda plot, kind: plot is not None and plot[1] == "seed",
-    "sprout": lambda plot, kind: plot is not None and plot[1] == "sprout",
-    "growing": lambda plot, kind: plot is not None and plot[1] != "bloom",
     "kind": lambda plot, kind: plot is not None and plot[0] == kind,
-    "planted": lambda plot, kind: plot is not None,
-    "empty": lambda plot, kind: plot is None,
 }
 # What is done to them, with weights: blooms are harvested, growing plants watered, empty plots planted.
 SELECTION_TOOLS = {"bloom": {"harvest_plots": 5, "water_plots": 1}, "kind_bloom": {"harvest_plots": 1},
