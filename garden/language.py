@@ -74,16 +74,18 @@ EMPTY_WHERE: tuple[str, ...] = (
 
 # Single words that point at plots by what grows in them, by the set of plots they point at: a
 # stage, "growing" (seed or sprout), "planted" (any plant) or "empty". When one is said, the
-# prompt lists that set's places next to the words (garden.brain.prompt.board_places_text).
+# prompt lists that set's places next to the words (garden.brain.prompt.board_places).
 # Wider than BOARD_PHRASES on purpose: a player's own phrasing ("the shoots", "the gaps") should
-# find its plots too. "ready" points both ways ("the ready ones", "the plants that aren't ready"),
-# and a "not" turns "in bloom" into the growing ones ("whatever isn't in bloom"). "seed" alone is
-# a planting verb, so only "seeds".
+# find its plots too. A "not" turns "in bloom" or "ready" into the growing ones ("whatever isn't in
+# bloom", "the plants that aren't ready"): the line then lists both sets, and the words say which.
+# "ready" alone is only the blooms, so "the ones that are ready to pick" on a garden with no bloom
+# gets "bloom none" and a reply, not the growing plants to harvest. "seed" alone is a planting
+# verb, so only "seeds".
 BOARD_WORDS: dict[str, tuple[str, ...]] = {
     "bloom": ("bloom", "blooms", "blooming", "bloomed", "ripe", "ready", "flowering"),
     "sprout": ("sprout", "sprouts", "sprouting", "sprouted", "seedling", "seedlings", "shoot", "shoots"),
     "seed": ("seeds", "unsprouted"),
-    "growing": ("growing", "unripe", "young", "ready", "not", "isn", "aren", "hasn", "haven"),
+    "growing": ("growing", "unripe", "young", "not", "isn", "aren", "hasn", "haven"),
     "planted": ("plants", "planted", "occupied"),
     "empty": ("empty", "free", "bare", "unused", "gaps", "room", "unplanted", "vacant"),
 }
@@ -257,8 +259,10 @@ def board_named(text: str) -> tuple[list[str], list[str]]:
     "the ripe roses"); "plant roses" and "a rose" name a seed to plant."""
     words = re.findall(r"[a-z]+", text.lower())
     plants = {name for kind in tools.SEEDS for name in seed_names(kind)} | {w for p in OTHER_PLANTS for w in p.split()}
-    # after a plant's name, "plants" and "seeds" are what to plant: "pop daisy plants in them", "pumpkin seeds"
-    said = {word for before, word in zip(["", *words], words) if before not in plants}
+    # after a plant's name, "plants" and "seeds" are what to plant: "pop daisy plants in them", "pumpkin seeds";
+    # "whatever is growing in row 2" is all of row 2, not the unripe plants there
+    said = {word for before, word, after in zip(["", *words], words, [*words[1:], ""])
+            if before not in plants and not (word == "growing" and after in ("in", "on", "at", "along", "down"))}
     sets = [name for name, group in BOARD_WORDS.items() if said & set(group)]
     after = {word for i, word in enumerate(words) if set(words[max(0, i - 2):i]) & set(BOARD_DETERMINERS)}
     kinds = [kind for kind in tools.SEEDS if after & set(seed_names(kind))]

@@ -259,7 +259,7 @@ def test_the_prompt_says_where_the_plots_a_command_numbers_are_on_this_grid():
 def test_the_prompt_says_where_the_plots_a_command_names_by_what_grows_are():
     board = [["rose bloom", "empty", "daisy seed"], ["empty", "daisy sprout", "wet soil"],
              ["rose seed", "empty", "daisy bloom"]]
-    places = garden_prompt.board_places_text
+    places = garden_prompt.places_text
     # each set named is one list in reading order, across kinds and stages: the answer to copy
     assert places("harvest the blooms", board, 3, 3) == "Places: bloom {col:1,row:1} {col:3,row:3}."
     assert places("water all the daisies", board, 3, 3) == (
@@ -272,8 +272,9 @@ def test_the_prompt_says_where_the_plots_a_command_names_by_what_grows_are():
     # a named set with nothing in it, and a new garden, are said in a word
     assert places("water the shoots", [["rose bloom", "empty"], ["empty", "empty"]], 2, 2) == "Places: sprout none."
     assert places("sow daisies wherever it's empty", None, 5, 5) == "Places: empty all."
-    # commands that name plots another way get no line: a seed to plant is not a plant in the ground
-    assert places("plant roses in the top row", board, 3, 3) == ""
+    # a seed to plant is not a plant in the ground: "the top row" is named by its shape only
+    assert places("plant roses in the top row", board, 3, 3) == (
+        "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}.")
     assert places("water plot 5", board, 3, 3) == ""
     assert places("pop daisy plants in them", board, 3, 3) == ""  # after a plant's name, what to plant
     text = garden_prompt.render_prompt(3, 3, [], "pick the ripe roses", board)
@@ -293,7 +294,7 @@ def test_the_places_line_gives_a_board_command_its_plots_as_one_list():
     assert len(cases) > 800
     for case in cases:
         garden, _ = replay(case)
-        line = garden_prompt.board_places_text(case["utterance"], garden.board(), garden.rows, garden.cols)
+        line = garden_prompt.places_text(case["utterance"], garden.board(), garden.rows, garden.cols)
         plots = case["calls"][0]["arguments"]["plots"]
         want = " ".join(fg.render_value({"row": p["row"], "col": p["col"]}) for p in plots)
         lists = [part[part.find("{"):] for part in line.removeprefix("Places: ").rstrip(".").split("; ")]

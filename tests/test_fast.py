@@ -26,7 +26,7 @@ def _hint_tokens(brain, case: dict, garden) -> int:
     from garden.brain import prompt
 
     lines = [prompt.plot_numbers_text(case["utterance"], garden.rows, garden.cols),
-             prompt.board_places_text(case["utterance"], garden.board(), garden.rows, garden.cols)]
+             prompt.places_text(case["utterance"], garden.board(), garden.rows, garden.cols)]
     return sum(len(brain.tokenizer.encode("\n" + line, add_special_tokens=False)) for line in lines if line)
 
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # speech share a layer but not a group, so neither imports the other.
 LAYERS = [
     [("paths", ["garden.paths", "garden"])],
-    [("tools", ["garden.tools", "garden.language"])],
+    [("tools", ["garden.tools", "garden.language", "garden.places"])],
     [("engine", ["garden.engine"])],
     [("brain", ["garden.brain"]), ("speech", ["garden.speech"])],
     [("session", ["garden.session", "garden.questions", "garden.repeats"])],

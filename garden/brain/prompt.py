@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from garden import language, tools
+from garden import language, places, tools
 from garden.engine import rules
 from garden.brain import format as fg
 
@@ -151,21 +151,21 @@ BOARD_SETS = {
 }
 
 
-def board_places_text(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> str:
+def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> list[str]:
     """Where the plots are that the utterance names by what grows in them, each set as one list
-    in reading order, written as the calls write plots: "water all the roses" -> "Places: rose
-    {col:1,row:1} {col:2,row:2}; rose bloom {col:2,row:2}." ("" when it names none). The answer is
-    then one list to copy. The board line names plots by number, grouped by stage and kind, so a
-    board command made the model turn numbers into places through the plot map far above (the
-    recipe's early checkpoints harvested plots 2 3 for blooms at 8 9), and merge groups into one
-    reading order: the shipped adapter watered 3 of 8 daisies spread over three stages, and places
-    grouped the same way still lost or added plots (39 of 60 board checks). A named set with
-    nothing in it says "none" ("Nothing is in bloom yet" is then the answer); on a garden with no
-    plant, "empty all" stands for every place (25 on 5x5, 9 tokens each). A kind named gets its
-    plots and its blooms: "harvest the roses" means the ripe ones."""
+    in reading order, written as the calls write plots: "water all the roses" -> ["rose
+    {col:1,row:1} {col:2,row:2}", "rose bloom {col:2,row:2}"]. The answer is then one list to
+    copy. The board line names plots by number, grouped by stage and kind, so a board command made
+    the model turn numbers into places through the plot map far above (the recipe's early
+    checkpoints harvested plots 2 3 for blooms at 8 9), and merge groups into one reading order:
+    the shipped adapter watered 3 of 8 daisies spread over three stages, and places grouped the
+    same way still lost or added plots (39 of 60 board checks). A named set with nothing in it
+    says "none" ("Nothing is in bloom yet" is then the answer); on a garden with no plant, "empty
+    all" stands for every place (25 on 5x5, 9 tokens each). A kind named gets its plots and its
+    blooms: "harvest the roses" means the ripe ones."""
     sets, kinds = language.board_named(utterance)
     if not sets and not kinds:
-        return ""
+        return []
     plots = [(place(n, cols), *(cell or (None, None))) for n, cell in enumerate(board_cells(board, rows, cols), 1)]
     bare = all(kind is None for _, kind, _ in plots)
     wanted = [(name, BOARD_SETS[name]) for name in sets]
@@ -174,9 +174,27 @@ def board_places_text(utterance: str, board: list[list[str]] | None, rows: int, 
         wanted.append((f"{kind} bloom", lambda k, s, kind=kind: (k, s) == (kind, "bloom")))
     parts = []
     for name, holds in wanted:
-        places = [place for place, kind, stage in plots if holds(kind, stage)]
-        parts.append(f"{name} " + ("all" if bare and name == "empty" else " ".join(places) or "none"))
-    return f"Places: {'; '.join(parts)}."
+        found = [where for where, kind, stage in plots if holds(kind, stage)]
+        parts.append(f"{name} " + ("all" if bare and name == "empty" else " ".join(found) or "none"))
+    return parts
+
+
+def shape_places(utterance: str, rows: int, cols: int) -> list[str]:
+    """Where the places are that the utterance names by their shape, for this grid, in the order
+    said: "water the leftmost column and the rim" -> ["left column {col:1,row:1} ...", "border
+    ..."], and "everything but the corners" -> ["all but corners {col:2,row:1} ..."]
+    (garden.places reads them). The 270M model answered "the middle row" on 5x5 with the 3x3 middle
+    row, read the held-out "leftmost" as the right column, and dropped or added plots when it had
+    to take a place out of a large garden; listed, the answer is a copy."""
+    return [f"{p.name} " + " ".join(fg.render_value({"row": r, "col": c}) for r, c in p.plots)
+            for p in places.named_places(utterance, rows, cols)]
+
+
+def places_text(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> str:
+    """The places line: shape_places then board_places, "Places: top row {col:1,row:1} ...; bloom
+    {col:3,row:3}." ("" when the utterance names none)."""
+    parts = shape_places(utterance, rows, cols) + board_places(utterance, board, rows, cols)
+    return f"Places: {'; '.join(parts)}." if parts else ""
 
 
 def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
@@ -198,7 +216,7 @@ def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
 def user_text(utterance: str, rows: int, cols: int, board: list[list[str]] | None = None) -> str:
     """The last user turn: the board line, the utterance, then where the plots it names by number
     and by what grows in them are."""
-    hints = [plot_numbers_text(utterance, rows, cols), board_places_text(utterance, board, rows, cols)]
+    hints = [plot_numbers_text(utterance, rows, cols), places_text(utterance, board, rows, cols)]
     return "\n".join([board_text(board, rows, cols), utterance, *filter(None, hints)])
 
 
