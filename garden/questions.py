@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-from garden import language, tools
+from garden import language, places, tools
 from garden.engine import Garden
 
 # How a question starts. Requests that look like questions stay commands: "can you water plot 5",
@@ -306,20 +306,14 @@ def _line_number(word: str, count: int, first: str, last: str) -> list[int]:
 
 
 def places_named(text: str, garden: Garden) -> list[tuple[int, int]]:
-    """The plots a question names, in reading order: plot numbers, rows, columns and kinds of seed."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    """The plots a question names, in reading order: plot numbers, places by shape (rows,
+    columns, corners, coordinates...: garden.places) and kinds of seed."""
     named: set[tuple[int, int]] = set()
     for number in language.plot_numbers_said(text):
         if 1 <= number <= garden.rows * garden.cols:
             named.add(((number - 1) // garden.cols + 1, (number - 1) % garden.cols + 1))
-    for i, word in enumerate(words):
-        before, after = (words[i - 1] if i else ""), (words[i + 1] if i + 1 < len(words) else "")
-        if word in ("row", "line"):
-            for r in _line_number(before, garden.rows, "top", "bottom") or _line_number(after, garden.rows, "top", "bottom"):
-                named |= {(r, c) for c in range(1, garden.cols + 1)}
-        elif word in ("column", "col"):
-            for c in _line_number(before, garden.cols, "left", "right") or _line_number(after, garden.cols, "left", "right"):
-                named |= {(r, c) for r in range(1, garden.rows + 1)}
+    for place in places.named_places(text, garden.rows, garden.cols, singles=True):
+        named |= set(place.plots)
     for kind in tools.SEEDS:
         if _names(kind, text):
             named |= {(r, c) for r in range(1, garden.rows + 1) for c in range(1, garden.cols + 1)
