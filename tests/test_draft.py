@@ -25,6 +25,23 @@ def test_next_plots_continues_rows_columns_and_reading_order():
     assert draft.next_plots("call:water_plots{plots:[", 3, 3) == ""
 
 
+def test_a_plot_list_the_turn_gives_is_guessed_whole_once_the_answer_begins_it():
+    turn = ("<start_of_turn>user\nGarden: all empty.\nwater plot 4 and the top row, and the top left corner\n"
+            "Plot numbers: 4 {col:1,row:2}.\n"
+            "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}; top left corner {col:1,row:1}.")
+    lists = draft.place_lists(turn)
+    assert lists == [["{col:1,row:2}"], ["{col:1,row:1}", "{col:2,row:1}", "{col:3,row:1}"], ["{col:1,row:1}"]]
+    begun = "call:water_plots{plots:[{col:1,row:1}"
+    assert draft.rest_of_list(begun, lists) == ",{col:2,row:1},{col:3,row:1}]"
+    assert draft.rest_of_list(begun + ",{col:2,row:1}", lists) == ",{col:3,row:1}]"
+    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1", lists) == ""  # a plot half written
+    assert draft.rest_of_list("call:water_plots{plots:[", lists) == ""  # no plot yet: which list is open
+    assert draft.rest_of_list("call:water_plots{plots:[", lists[1:2]) == "{col:1,row:1},{col:2,row:1},{col:3,row:1}]"
+    assert draft.rest_of_list("call:water_plots{plots:[{col:2,row:2}", lists) == ""  # none begins so
+    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1}]}", lists) == ""  # closed
+    assert draft.place_lists("<start_of_turn>user\nhello") == []
+
+
 @pytest.mark.parametrize("keep", [0, 2, 4])
 def test_rollback_leaves_the_cache_as_if_the_rejected_tokens_were_never_fed(keep):
     """Past the sliding window (the garden prompt always is) and on a full-attention layer."""

@@ -9,6 +9,10 @@ very repetitive, so a guess of what comes next is often right:
            repeats the list from the history.
 * pattern: inside a plot list, continue the step between the last two plots ({col:1,row:1},
            {col:2,row:1} -> {col:3,row:1}), in reading order for a single plot.
+* places:  the command's own turn lists the places it names ("Places: top row {col:1,row:1}
+           {col:2,row:1} {col:3,row:1}", "Plot numbers: 4 {col:1,row:2}; 9 {col:3,row:3}");
+           once the answer's plot list has begun like one of those lists, guess the rest of it
+           and the closing bracket, however long: a whole row of a 6x6 garden in one pass.
 
 The decoder feeds the guess together with the next token, keeps the longest prefix the model
 agrees with (its own constrained greedy choice at every position), and rolls the KV cache back
@@ -21,6 +25,7 @@ import copy
 import re
 
 MAX_DRAFT = 24  # tokens per guess: a whole plot list of a row or two, or a repeated call
+MAX_LIST_DRAFT = 110  # a list the command's turn gives is a surer guess: a dozen plots
 LOOKUP_NGRAMS = (4, 3, 2)  # longest match first
 
 _LAST_PLOT = re.compile(r"\{col:(\d+),row:(\d+)\}?$")
@@ -68,6 +73,41 @@ def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
         plots.append((r, c))
         out.append(f",{{col:{c},row:{r}}}")
     return close + "".join(out) if out else ""
+
+
+_PLACES_LINE = re.compile(r"^(Places|Plot numbers): (.*)\.$", re.M)
+_PLACE = re.compile(r"\{col:\d+,row:\d+\}")
+
+
+def place_lists(turn: str) -> list[list[str]]:
+    """The plot lists a command's own turn gives (garden.brain.prompt.user_text): each entry of
+    its places line, and all the plots its plot-number line names, as "{col:c,row:r}" strings
+    in reading order."""
+    lists = []
+    for kind, body in _PLACES_LINE.findall(turn):
+        if kind == "Places":
+            lists += [found for part in body.split("; ") if (found := _PLACE.findall(part))]
+        elif found := _PLACE.findall(body):
+            lists.append(found)
+    return lists
+
+
+def rest_of_list(call_text: str, lists: list[list[str]]) -> str:
+    """If the call text is inside a plot list that has begun like one of `lists`, the rest of
+    that list and the "]" that closes it. Before the first plot, only when the turn gives one
+    list: with several, the model's first plot says which."""
+    open_at = call_text.rfind("plots:[")
+    if open_at < 0 or "]" in call_text[open_at:]:
+        return ""
+    if call_text.endswith("plots:["):
+        return ",".join(lists[0]) + "]" if len(lists) == 1 else ""
+    if not call_text.endswith("}"):
+        return ""
+    written = _PLACE.findall(call_text[open_at:])
+    for found in lists:
+        if len(found) > len(written) and found[:len(written)] == written:
+            return "," + ",".join(found[len(written):]) + "]"
+    return ""
 
 
 def within_grammar(constraint, tokens: list[int]) -> list[int]:

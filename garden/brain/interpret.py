@@ -365,12 +365,14 @@ class ModelInterpreter:
         developer = self.developer_ids(rows, cols)
         skip = len(developer) if prompt_ids[:len(developer)] == developer else 0
         context = list(prompt_ids[skip:])  # what lookup drafting may copy from: history, utterance, answer
+        # only the last user turn has place lines; 600 tokens hold it with its longest lines
+        lists = draft.place_lists(self.tokenizer.decode(context[-600:])) if use_spec else []
         pending, out, passes, forced_count = run.pending, [], 0, 0
         prompt_run = len(pending)
         while not constraint.done:
             if stop is not None and stop():
                 return None
-            guess = self._guess(constraint, context, out, rows, cols) if use_spec and run.can_rollback else []
+            guess = self._guess(constraint, context, out, rows, cols, lists) if use_spec and run.can_rollback else []
             saved = run.snapshot() if guess else None
             if saved is None:
                 guess = []
@@ -426,19 +428,23 @@ class ModelInterpreter:
         logits = (weight @ h.to(weight.dtype)).to(h.dtype)
         return self._pick(logits + self.mask(constraint, logits.shape[-1]))
 
-    def _guess(self, constraint: Constraint, context: list[int], out: list[int], rows: int, cols: int) -> list[int]:
-        """A guess of the next tokens (garden.brain.draft), cut to what the grammar allows."""
+    def _guess(self, constraint: Constraint, context: list[int], out: list[int], rows: int, cols: int,
+               lists: list[list[str]] = ()) -> list[int]:
+        """A guess of the next tokens (garden.brain.draft), cut to what the grammar allows. lists:
+        the plot lists the command's turn gives (draft.place_lists)."""
         if constraint.mode != "call" or self.temperature > 0:
             return []
         guess = draft.within_grammar(constraint, draft.lookup(context))
         start = max((i for i, t in enumerate(out) if t == self._start_call_id), default=-1) + 1
         call_ids = out[start:]
         text = self.tokenizer.decode(call_ids) if call_ids else ""
-        more = draft.next_plots(text, rows, cols) if text else ""
+        listed = draft.rest_of_list(text, lists) if text else ""
+        more = listed or (draft.next_plots(text, rows, cols) if text else "")
         if more:
             ids = self.tokenizer.encode(text + more, add_special_tokens=False)
             if ids[:len(call_ids)] == call_ids:
-                pattern = draft.within_grammar(constraint, ids[len(call_ids):][:draft.MAX_DRAFT])
+                limit = draft.MAX_LIST_DRAFT if listed else draft.MAX_DRAFT
+                pattern = draft.within_grammar(constraint, ids[len(call_ids):][:limit])
                 if len(pattern) > len(guess):
                     guess = pattern
         return guess
