@@ -28,14 +28,19 @@ def test_next_plots_continues_rows_columns_and_reading_order():
 def test_a_plot_list_the_turn_gives_is_guessed_whole_once_the_answer_begins_it():
     turn = ("<start_of_turn>user\nGarden: all empty.\nwater plot 4 and the top row, and the top left corner\n"
             "Plot numbers: 4 {col:1,row:2}.\n"
-            "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}; top left corner {col:1,row:1}.")
+            "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}; top left corner {col:1,row:1}."
+            "<end_of_turn>\n<start_of_turn>model\n")
     lists = draft.place_lists(turn)
     assert lists == [["{col:1,row:2}"], ["{col:1,row:1}", "{col:2,row:1}", "{col:3,row:1}"], ["{col:1,row:1}"]]
     begun = "call:water_plots{plots:[{col:1,row:1}"
     assert draft.rest_of_list(begun, lists) == ",{col:2,row:1},{col:3,row:1}]"
     assert draft.rest_of_list(begun + ",{col:2,row:1}", lists) == ",{col:3,row:1}]"
-    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1", lists) == ""  # a plot half written
-    assert draft.rest_of_list("call:water_plots{plots:[", lists) == ""  # no plot yet: which list is open
+    # decoding asks after the tokens the grammar forces, so a plot may be half written
+    assert draft.rest_of_list(begun + ",{col:", lists) == "2,row:1},{col:3,row:1}]"
+    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:", lists) == "2}]"  # plot 4 is the first list
+    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1", lists) == "},{col:2,row:1},{col:3,row:1}]"
+    assert draft.rest_of_list("call:water_plots{plots:[{col:", lists) == ""  # no choice yet: which list is open
+    assert draft.rest_of_list("call:water_plots{plots:[", lists) == ""
     assert draft.rest_of_list("call:water_plots{plots:[", lists[1:2]) == "{col:1,row:1},{col:2,row:1},{col:3,row:1}]"
     assert draft.rest_of_list("call:water_plots{plots:[{col:2,row:2}", lists) == ""  # none begins so
     assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1}]}", lists) == ""  # closed

@@ -25,7 +25,7 @@ import copy
 import re
 
 MAX_DRAFT = 24  # tokens per guess: a whole plot list of a row or two, or a repeated call
-MAX_LIST_DRAFT = 110  # a list the command's turn gives is a surer guess: a dozen plots
+MAX_LIST_DRAFT = 240  # a list the command's turn gives is a surer guess: all but one plot of 5x5
 LOOKUP_NGRAMS = (4, 3, 2)  # longest match first
 
 _LAST_PLOT = re.compile(r"\{col:(\d+),row:(\d+)\}?$")
@@ -75,7 +75,7 @@ def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
     return close + "".join(out) if out else ""
 
 
-_PLACES_LINE = re.compile(r"^(Places|Plot numbers): (.*)\.$", re.M)
+_PLACES_LINE = re.compile(r"^(Places|Plot numbers): (.*)\.(?:<end_of_turn>)?$", re.M)
 _PLACE = re.compile(r"\{col:\d+,row:\d+\}")
 
 
@@ -94,19 +94,23 @@ def place_lists(turn: str) -> list[list[str]]:
 
 def rest_of_list(call_text: str, lists: list[list[str]]) -> str:
     """If the call text is inside a plot list that has begun like one of `lists`, the rest of
-    that list and the "]" that closes it. Before the first plot, only when the turn gives one
-    list: with several, the model's first plot says which."""
+    that list and the "]" that closes it, from wherever the text stops (a plot may be half
+    written: decoding asks for a guess after the tokens the grammar forces, such as "{col:").
+    Before the first plot's column is chosen, only when the turn gives one list: with several,
+    the model's first choice says which."""
     open_at = call_text.rfind("plots:[")
     if open_at < 0 or "]" in call_text[open_at:]:
         return ""
-    if call_text.endswith("plots:["):
-        return ",".join(lists[0]) + "]" if len(lists) == 1 else ""
-    if not call_text.endswith("}"):
+    inside = call_text[open_at + len("plots:["):]
+    written = _PLACE.findall(inside)
+    tail = inside[sum(len(p) for p in written) + max(0, len(written) - 1):]  # after the last whole plot
+    if not written and not re.search(r"\d", tail) and len(lists) != 1:
         return ""
-    written = _PLACE.findall(call_text[open_at:])
     for found in lists:
         if len(found) > len(written) and found[:len(written)] == written:
-            return "," + ",".join(found[len(written):]) + "]"
+            rest = ("," if written else "") + ",".join(found[len(written):]) + "]"
+            if rest.startswith(tail) and len(rest) > len(tail):
+                return rest[len(tail):]
     return ""
 
 

@@ -37,8 +37,10 @@ MAX_NEW_TOKENS = 160  # the least budget: three calls on a full row each; the gr
 FULL_GRID_CALLS = 2  # a bigger grid's budget fits this many calls on every plot ("plant ... everywhere and water them")
 HISTORY_TURNS = 2
 # Decoding modes: "plain" is Hugging Face generate; the others run the fast loop with these levers.
+# "spec" drafts from lookups and plot patterns; "lists" only from the plot lists of the command's own
+# turn (the places and plot-number lines), which are sure enough to pay in llama.cpp too.
 LEVERS = {"plain": set(), "cache": {"cache"}, "jump": {"jump"}, "subset": {"subset"}, "spec": {"cache", "spec"},
-          "fast": {"cache", "jump", "subset", "spec"}}
+          "fast": {"cache", "jump", "subset", "spec", "lists"}}
 
 
 def looks_english(text: str) -> bool:
@@ -100,7 +102,8 @@ class ModelInterpreter:
 
             # Drafting pays in PyTorch, where a pass is mostly fixed overhead; in llama.cpp each extra
             # token in a pass costs about a third of a one-token pass, and rejected guesses made
-            # commands 2-3x slower (measured on the test split), so this runtime does not draft.
+            # commands 2-3x slower (measured on the test split), so this runtime drafts only the
+            # plot lists the command's turn gives ("lists"), which are rarely rejected.
             self.levers.discard("spec")
 
             self._text_allowed = numpy.zeros(self.model.n_vocab, dtype=bool)
@@ -360,19 +363,21 @@ class ModelInterpreter:
         """Greedy decoding with the levers this mode enables (all of them in "fast"). stop: asked
         before each forward pass; None is returned when it says so. calls_only: no text reply."""
         use_jump, use_subset, use_spec = "jump" in self.levers, "subset" in self.levers, "spec" in self.levers
+        use_lists = "lists" in self.levers
         constraint = self.constraint(rows, cols, calls_only)
         run = self._start(prompt_ids, rows, cols)
         developer = self.developer_ids(rows, cols)
         skip = len(developer) if prompt_ids[:len(developer)] == developer else 0
         context = list(prompt_ids[skip:])  # what lookup drafting may copy from: history, utterance, answer
         # only the last user turn has place lines; 600 tokens hold it with its longest lines
-        lists = draft.place_lists(self.tokenizer.decode(context[-600:])) if use_spec else []
+        lists = draft.place_lists(self.tokenizer.decode(context[-600:])) if use_spec or use_lists else []
         pending, out, passes, forced_count = run.pending, [], 0, 0
         prompt_run = len(pending)
         while not constraint.done:
             if stop is not None and stop():
                 return None
-            guess = self._guess(constraint, context, out, rows, cols, lists) if use_spec and run.can_rollback else []
+            drafting = (use_spec or lists) and run.can_rollback
+            guess = self._guess(constraint, context, out, rows, cols, lists, use_spec) if drafting else []
             saved = run.snapshot() if guess else None
             if saved is None:
                 guess = []
@@ -429,17 +434,18 @@ class ModelInterpreter:
         return self._pick(logits + self.mask(constraint, logits.shape[-1]))
 
     def _guess(self, constraint: Constraint, context: list[int], out: list[int], rows: int, cols: int,
-               lists: list[list[str]] = ()) -> list[int]:
+               lists: list[list[str]] = (), any_guess: bool = True) -> list[int]:
         """A guess of the next tokens (garden.brain.draft), cut to what the grammar allows. lists:
-        the plot lists the command's turn gives (draft.place_lists)."""
+        the plot lists the command's turn gives (draft.place_lists); any_guess: also lookups and
+        plot patterns, else only the rest of such a list."""
         if constraint.mode != "call" or self.temperature > 0:
             return []
-        guess = draft.within_grammar(constraint, draft.lookup(context))
+        guess = draft.within_grammar(constraint, draft.lookup(context)) if any_guess else []
         start = max((i for i, t in enumerate(out) if t == self._start_call_id), default=-1) + 1
         call_ids = out[start:]
         text = self.tokenizer.decode(call_ids) if call_ids else ""
         listed = draft.rest_of_list(text, lists) if text else ""
-        more = listed or (draft.next_plots(text, rows, cols) if text else "")
+        more = listed or (draft.next_plots(text, rows, cols) if text and any_guess else "")
         if more:
             ids = self.tokenizer.encode(text + more, add_special_tokens=False)
             if ids[:len(call_ids)] == call_ids:
