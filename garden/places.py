@@ -336,13 +336,15 @@ def _clause(words: str, at: int) -> tuple[str, int, int]:
     return words[start:at], start, end
 
 
-def named_places(text: str, rows: int, cols: int) -> list[Place]:
+def named_places(text: str, rows: int, cols: int, singles: bool = False) -> list[Place]:
     """The places what was said names by shape, in the order said, for a rows x cols garden:
     named_places("water the top row and the corners", 3, 3) -> [Place("top row", ((1, 1), (1, 2),
     (1, 3))), Place("corners", ((1, 1), (1, 3), (3, 1), (3, 3)))]. A place this garden lacks (a
     middle row on 4 rows, a diagonal off the square) is left out. After "except" (or "all but",
     "apart from"...), what is named is left out of the clause's other places, or of the whole
-    garden: "everything but the corners" -> Place("all but corners", <the five others>)."""
+    garden: "everything but the corners" -> Place("all but corners", <the five others>). Single
+    plots named by coordinates are left out unless `singles` (the prompt leaves them to the words;
+    a question about them wants them)."""
     words = _normal(text)
     found: list[tuple[int, int, Place | None]] = []
     taken = [False] * len(words)
@@ -371,7 +373,7 @@ def named_places(text: str, rows: int, cols: int) -> list[Place]:
         head = " and ".join(p.name for p in base) + " but " if base else "all but "
         out.append((start, Place(head + " and ".join(names), tuple(p for p in whole if p not in left_plots))))
         used |= {s for s, _ in places if start <= s < end}
-    out += [(s, p) for s, p in places if s not in used and p.listed]
+    out += [(s, p) for s, p in places if s not in used and (p.listed or singles)]
     return [p for _, p in sorted(out, key=lambda sp: sp[0])]
 
 
