@@ -133,11 +133,30 @@ def test_speculative_guesses_save_passes_without_changing_the_answer(interpreter
 
     _, fast = interpreters
     no_spec = ModelInterpreter(fast.loaded, mode="fast")
-    no_spec.levers.discard("spec")
+    no_spec.levers -= {"spec", "lists"}  # "lists" would guess the top row from the places line too
     utterance = "plant roses in the top row and water them"
     with_spec, without = fast.interpret(utterance, Garden(), []), no_spec.interpret(utterance, Garden(), [])
     assert with_spec.calls == without.calls
     assert with_spec.stats["forward_passes"] < without.stats["forward_passes"], (with_spec.stats, without.stats)
+
+
+@pytest.mark.slow
+@needs_adapter
+@pytest.mark.skipif(not llamacpp.available(), reason="llama-cpp-python is not installed")
+def test_llama_cpp_drafts_the_places_lines_lists_without_changing_the_answer():
+    """The game's runtime drafts only the plot lists of the command's own turn: "the middle row"
+    of 5x5 is listed there, so once the answer begins it the rest is checked in one pass."""
+    from garden.brain.loader import load_interpreter
+    from garden.engine import Garden
+
+    drafting = load_interpreter(runtime="llama", progress=False)
+    assert "lists" in drafting.levers and "spec" not in drafting.levers
+    with_lists = drafting.interpret("water the middle row", Garden(5, 5), [])
+    drafting.levers.discard("lists")
+    without = drafting.interpret("water the middle row", Garden(5, 5), [])
+    assert with_lists.calls == without.calls
+    assert [(p["row"], p["col"]) for p in with_lists.calls[0]["arguments"]["plots"]] == [(3, c) for c in range(1, 6)]
+    assert with_lists.stats["forward_passes"] < without.stats["forward_passes"], (with_lists.stats, without.stats)
 
 
 @pytest.mark.slow
