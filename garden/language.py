@@ -319,7 +319,7 @@ _HEARD_ONES = {h: word for word, heard in HOMOPHONES.items() if word in _CARDINA
 _DIGITS = re.compile(r"#?(\d+)(st|nd|rd|th)?")
 
 
-def _number_at(tokens: list[str], i: int) -> tuple[int, bool, int] | None:
+def number_at(tokens: list[str], i: int) -> tuple[int, bool, int] | None:
     """The number that starts at tokens[i] as (value, is_ordinal, tokens used), or None:
     "7", "#3", "22nd", "seven", "twenty two", "twenty second", "fourteenth"."""
     token = tokens[i]
@@ -364,7 +364,7 @@ def plot_numbers_said(text: str) -> list[int]:
         """What an ordinal counts: "plot", "line", or "" ("the eighth and tenth beds" -> plot,
         "the first patch within row three" -> line, "the second row" -> line)."""
         while j < len(tokens):
-            number = _number_at(tokens, j)
+            number = number_at(tokens, j)
             if not number and tokens[j] not in ("and", "or"):
                 break
             j += number[2] if number else 1
@@ -372,7 +372,7 @@ def plot_numbers_said(text: str) -> list[int]:
         if noun in lines:
             return "line"
         if noun in nouns:  # "the first plot within row 3", "the 3rd patch of the third row"
-            rest = [t for t in tokens[j + 1:j + 6] if t != "the" and not _number_at([t], 0)]
+            rest = [t for t in tokens[j + 1:j + 6] if t != "the" and not number_at([t], 0)]
             within = len(rest) >= 2 and rest[0] in ("in", "within", "of", "on", "along", "by") and rest[1] in lines
             return "line" if within else "plot"
         return ""
@@ -380,10 +380,10 @@ def plot_numbers_said(text: str) -> list[int]:
     found: list[int] = []
     mode, i = None, 0
     while i < len(tokens):
-        number = _number_at(tokens, i)
+        number = number_at(tokens, i)
         if number is None:
             word = tokens[i]
-            if word in nouns and mode == "line" and i and _number_at(tokens, i - 1):
+            if word in nouns and mode == "line" and i and number_at(tokens, i - 1):
                 pass  # "row 2, plot 3": the plot in row 2's third column
             elif word in nouns or (word in numbering and mode != "line"):
                 mode = "plot"

@@ -143,7 +143,7 @@ _COUNTED = {*language.ROW_WORDS, *language.COLUMN_WORDS, *language.PLOT_NOUNS,
 
 
 def _is_number(token: str) -> bool:
-    return token.isdigit() or language._number_at([token], 0) is not None and token not in _HEARD_NUMBERS
+    return token.isdigit() or language.number_at([token], 0) is not None and token not in _HEARD_NUMBERS
 
 
 def _normal(text: str) -> str:
@@ -159,7 +159,7 @@ def _normal(text: str) -> str:
     for i, token in enumerate(tokens[1:], 1):  # "row too", "column won", "beds nine for and five"
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         listed = token in ("won", "ate") or after in ("and", ",")  # "nine for and five", not "five too"
-        ordinal = i > 1 and language._number_at(tokens, i - 2) and language._number_at(tokens, i - 2)[1]
+        ordinal = i > 1 and language.number_at(tokens, i - 2) and language.number_at(tokens, i - 2)[1]
         if token in _HEARD_NUMBERS and after != "me" and (
                 (tokens[i - 1] in _COUNTED and not ordinal)  # "row too", not "the first column too"
                 or (listed and (_is_number(tokens[i - 1])
@@ -177,7 +177,7 @@ def _normal(text: str) -> str:
             out.append(token)  # "the bottom one": a pronoun, not a number
             i += 1
             continue
-        number = language._number_at(tokens, i) if re.fullmatch(r"[a-z0-9]+", token) else None
+        number = language.number_at(tokens, i) if re.fullmatch(r"[a-z0-9]+", token) else None
         if number and not (not number[1] and tokens[i + number[2]:i + number[2] + 1] and tokens[i + number[2]] in _PLANTS):
             value, ordinal, used = number  # (a count is not a number: "column two and one tulip")
             out.append(("o" if ordinal else "n") + str(value))
