@@ -42,6 +42,18 @@ def test_a_short_run_writes_the_adapter_and_its_report_and_resumes(tmp_path):
 
     _, resumed = _train(tmp_path, "--steps", "3", "--eval-every", "100", "--resume", "--no-test")
     assert resumed["steps"] == 3 and resumed["loss_curve"][:2] == report["loss_curve"]
+    # Every file of a checkpoint stays under the 20 MB a file of this repository may weigh, so a long
+    # recipe run can be committed between sittings (the optimizer's moments in bfloat16 on their own).
+    checkpoint = tmp_path / "run" / "checkpoint"
+    assert (checkpoint / "moments.safetensors").exists()
+    assert all(f.stat().st_size < 20_000_000 for f in checkpoint.iterdir())
+
+    # Resumed on other examples (here another seed's data), the run would no longer be the run it was.
+    other = subprocess.run([sys.executable, "-m", "training.train", "--run-dir", str(tmp_path / "run"), "--data-dir",
+                            str(tmp_path / "data6"), "--resume", "--seed", "6", "--steps", "4", "--no-test"],
+                           capture_output=True, text=True, timeout=800, cwd=ROOT)
+    assert other.returncode == 1 and "not the ones it began with" in other.stderr, other.stderr[-2000:]
+    assert "Traceback" not in other.stderr
 
 
 def test_a_case_is_encoded_with_the_ids_of_its_whole_text_after_the_developer_turn():

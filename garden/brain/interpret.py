@@ -370,7 +370,7 @@ class ModelInterpreter:
         skip = len(developer) if prompt_ids[:len(developer)] == developer else 0
         context = list(prompt_ids[skip:])  # what lookup drafting may copy from: history, utterance, answer
         # only the last user turn has place lines; 600 tokens hold it with its longest lines
-        lists = draft.place_lists(self.tokenizer.decode(context[-600:])) if use_spec or use_lists else []
+        lists = draft.place_lists(self.tokenizer.decode(context[-600:])) if use_lists else []
         pending, out, passes, forced_count = run.pending, [], 0, 0
         prompt_run = len(pending)
         while not constraint.done:
