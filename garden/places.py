@@ -63,9 +63,14 @@ def centre(rows: int, cols: int) -> Plots:
     return () if rows % 2 == 0 or cols % 2 == 0 else (((rows + 1) // 2, (cols + 1) // 2),)
 
 
+def middle_lines(count: int) -> list[int]:
+    """The middle row or column of `count`, or the middle two where `count` is even."""
+    return [(count + 1) // 2] if count % 2 else [count // 2, count // 2 + 1]
+
+
 def middle_line(count: int) -> int | None:
     """The middle row or column of `count`, when there is a single one."""
-    return (count + 1) // 2 if count % 2 == 1 and count > 2 else None
+    return middle_lines(count)[0] if count % 2 == 1 and count > 2 else None
 
 
 def edge_middle(rows: int, cols: int, pos: str) -> Plots:

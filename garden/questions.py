@@ -290,21 +290,6 @@ def is_remark(text: str) -> bool:
     return (bool(_STATEMENT.search(text)) or bool(_PRAISE.match(text.strip()))) and not _asks(text)
 
 
-def _line_number(word: str, count: int, first: str, last: str) -> list[int]:
-    """Which rows (or columns) a word names: "top"/"first" 1, "bottom"/"last" the last, "middle"
-    the middle one(s), "2"/"two"/"second" 2."""
-    if word in (first, "first"):
-        return [1]
-    if word in (last, "last"):
-        return [count]
-    if word in ("middle", "centre", "center"):
-        return [(count + 1) // 2] if count % 2 else [count // 2, count // 2 + 1]
-    for n in range(1, count + 1):
-        if word in (str(n), language.number_word(n), language.ordinal_word(n)):
-            return [n]
-    return []
-
-
 def places_named(text: str, garden: Garden) -> list[tuple[int, int]]:
     """The plots a question names, in reading order: plot numbers, places by shape (rows,
     columns, corners, coordinates...: garden.places) and kinds of seed."""
@@ -435,7 +420,7 @@ def no_single_middle(text: str, garden: Garden) -> str | None:
             of_line in ("row", "line"))
         if not down and not along:  # the middle plot of the garden
             down = along = True
-        mid_rows, mid_cols = _line_number("middle", rows, "top", "bottom"), _line_number("middle", cols, "left", "right")
+        mid_rows, mid_cols = places.middle_lines(rows), places.middle_lines(cols)
         two_rows, two_cols = down and len(mid_rows) == 2, along and len(mid_cols) == 2
         if not two_rows and not two_cols:
             continue
@@ -445,8 +430,8 @@ def no_single_middle(text: str, garden: Garden) -> str | None:
             return (f"{size}, so it has no single middle column: columns {mid_cols[0]} and {mid_cols[1]} are the "
                     f"middle two. {_WHICH}")
         if down and along:
-            places = _numbers(garden, [(r, c) for r in mid_rows for c in mid_cols])
-            return f"{size}, so it has no single middle plot: plots {places} are the middle. {_WHICH}"
+            numbers = _numbers(garden, [(r, c) for r in mid_rows for c in mid_cols])
+            return f"{size}, so it has no single middle plot: plots {numbers} are the middle. {_WHICH}"
         what = ("column", f"rows {mid_rows[0]} and {mid_rows[1]}") if down else ("row", f"columns {mid_cols[0]} and {mid_cols[1]}")
         return f"{size}, so a {what[0]} has no single middle plot: {what[1]} are its middle two. {_WHICH}"
     return None
