@@ -290,7 +290,10 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
     args = ["--runs-dir", str(tmp_path / "runs"), "--test-cases", str(test), "--fresh-cases", "2"]
     assert recipe.main(args) == 130
     folder = next((tmp_path / "runs").glob("*-recipe"))
-    assert json.loads((folder / "recipe.json").read_text())["done"] == ["base", "lean-a"]
+    recorded = json.loads((folder / "recipe.json").read_text())
+    assert recorded["done"] == ["base", "lean-a"]
+    # paths inside the checkout are kept relative to it, so the run resumes from another clone
+    assert recorded["options"]["cases_dir"] == "training/data"
     recipe.train.new_run_dir("run", tmp_path / "runs")  # a plain `garden train` meanwhile is now the last run
     # the code's stages change before the resume: the run carries on with the ones it started with
     monkeypatch.setattr(recipe, "STAGES", [(n, s, o | {"lr": 0.5}) for n, s, o in recipe.STAGES])

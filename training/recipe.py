@@ -73,10 +73,11 @@ def main(argv=None) -> int:
     else:
         folder = train.new_run_dir("recipe", runs)
         state = {"command": "garden train --from-base " + " ".join(argv if argv is not None else sys.argv[1:]),
-                 "options": vars(opts), "commit": commit(), "started": time.time(), "done": [], "val": {},
-                 "stages": STAGES}
+                 "options": {k: _portable(v) if k in PATHS else v for k, v in vars(opts).items()},
+                 "commit": commit(), "started": time.time(), "done": [], "val": {}, "stages": STAGES}
         save(folder, state)
-    opts = argparse.Namespace(**(state["options"] | {"resume": opts.resume, "install": opts.install}))
+    options = {k: _local(v) if k in PATHS else v for k, v in state["options"].items()}
+    opts = argparse.Namespace(**(options | {"resume": opts.resume, "install": opts.install}))
     stages = run_stages(state)
     for name, start, options in stages:
         if name in state["done"]:
@@ -88,6 +89,22 @@ def main(argv=None) -> int:
         state["done"].append(name)
         save(folder, state)
     return finish(folder, state, stages, opts)
+
+
+# Paths in recipe.json are kept relative to the checkout when they are inside it, so a run carries on
+# from another clone (a recipe run is committed between sittings: docs/retraining.md).
+PATHS = ("runs_dir", "cases_dir", "test_cases")
+
+
+def _portable(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(train.REPO))
+    except ValueError:
+        return path
+
+
+def _local(path: str) -> str:
+    return str(train.REPO / path) if not Path(path).is_absolute() else path
 
 
 def run_stages(state: dict) -> list:
@@ -115,7 +132,8 @@ def run_stage(folder: Path, name: str, start, options: dict, opts, resume: bool)
         return average.main([str(folder / s / "adapter") for s in start] + ["--out", str(folder / name / "adapter"),
                                                                             "--no-score"])
     steps = max(2, round(options["steps"] * opts.scale))
-    args = ["--run-dir", str(folder / name), "--data-dir", str(folder / name / "data"), "--cases-dir", opts.cases_dir,
+    args = ["--run-dir", str(folder / name), "--out", str(folder / name / "adapter"),
+            "--data-dir", str(folder / name / "data"), "--cases-dir", opts.cases_dir,
             "--max-minutes", "0", "--no-test", "--eval-every", str(steps + 1), "--threads", str(opts.threads),
             "--steps", str(steps), "--seed", str(options["seed"]), "--lr", str(options["lr"]),
             "--warmup", str(min(options["warmup"], steps // 2)), "--weights", options.get("weights", ""),
