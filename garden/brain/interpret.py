@@ -369,7 +369,8 @@ class ModelInterpreter:
         developer = self.developer_ids(rows, cols)
         skip = len(developer) if prompt_ids[:len(developer)] == developer else 0
         context = list(prompt_ids[skip:])  # what lookup drafting may copy from: history, utterance, answer
-        # only the last user turn has place lines; 600 tokens hold it with its longest lines
+        # only the last user turn has place lines; 600 tokens hold it with its longest lines. Read back
+        # from the tokens (about 0.3 ms) rather than carried down from the prompt builder.
         lists = draft.place_lists(self.tokenizer.decode(context[-600:])) if use_lists else []
         pending, out, passes, forced_count = run.pending, [], 0, 0
         prompt_run = len(pending)
