@@ -1,6 +1,6 @@
 """`garden train --from-base`: the whole recipe from the base model, in one resumable command.
 
-    garden train --from-base              # about 8 hours on 2 CPU cores; minutes on a CUDA GPU
+    garden train --from-base              # about 11 hours on 2 CPU cores; minutes on a CUDA GPU
     garden train --from-base --resume     # after Ctrl+C, a crash or a reboot: carries on where it stopped
     garden train --from-base --scale 0.01 # the same stages, 1% of the steps (a smoke test)
 
