@@ -76,8 +76,8 @@ def main(argv=None) -> int:
                  "options": {k: _portable(v) if k in PATHS else v for k, v in vars(opts).items()},
                  "commit": commit(), "started": time.time(), "done": [], "val": {}, "stages": STAGES}
         save(folder, state)
-    options = {k: _local(v) if k in PATHS else v for k, v in state["options"].items()}
-    opts = argparse.Namespace(**(options | {"resume": opts.resume, "install": opts.install}))
+    recorded = {k: _local(v) if k in PATHS else v for k, v in state["options"].items()}
+    opts = argparse.Namespace(**(recorded | {"resume": opts.resume, "install": opts.install}))
     stages = run_stages(state)
     for name, start, options in stages:
         if name in state["done"]:

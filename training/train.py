@@ -163,12 +163,13 @@ def inputs_hash(examples: list) -> str:
     return digest.hexdigest()[:16]
 
 
-def inputs_changed(state: dict, examples: list) -> str | None:
-    """A sentence when the examples differ from those the checkpoint's run began with, else None."""
+def inputs_changed(state: dict, hashed: str) -> str | None:
+    """A sentence when the examples (their inputs_hash) differ from those the checkpoint's run began
+    with, else None."""
     recorded = state.get("inputs_hash")
     if recorded is None:  # a checkpoint from before the hash was kept
         return None
-    if recorded != inputs_hash(examples):
+    if recorded != hashed:
         return ("this run's training examples are not the ones it began with (the data generator, a file in "
                 "training/data or the prompt changed since), so resuming would train on something else.")
     return None
@@ -532,7 +533,8 @@ def main(argv=None) -> int:
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    state = {"step": 0, "losses": [], "evals": [], "elapsed": 0.0, "inputs_hash": inputs_hash(train)}
+    hashed = inputs_hash(train)
+    state = {"step": 0, "losses": [], "evals": [], "elapsed": 0.0, "inputs_hash": hashed}
     if args.resume and (run_dir / "checkpoint").exists():
         from peft import set_peft_model_state_dict
         from safetensors.torch import load_file
@@ -546,7 +548,7 @@ def main(argv=None) -> int:
                 saved["optimizer"]["state"][int(index)][name] = value.float()
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
-        changed = inputs_changed(state, train)
+        changed = inputs_changed(state, hashed)
         if changed:
             print(f"garden train: {changed} `--fresh` starts this run over.", file=sys.stderr)
             return 1
