@@ -309,3 +309,30 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
     # a soup is the mean of its parents, and knows what both learnt
     assert adapters.learnt_cases(folder / "soup" / "adapter") == {"lean-a", "lean-b"}
     assert adapters.fingerprint(folder / "adapter") == adapters.fingerprint(folder / "soup" / "adapter")
+
+
+def test_the_recipe_generates_again_the_data_a_clone_of_a_carried_run_lacks(tmp_path, capsys):
+    """A recipe run is committed without its data; at the end the base stage's validation split
+    and every stage's training utterances are needed, so they come back from the seed, and a stage
+    whose data came back different from what it trained on (its adapter's data_hash) is named."""
+    from garden.brain.cases import load_cases
+    from training import recipe, train
+
+    folder = tmp_path / "run"
+    stages = [("base", None, {"seed": 1}), ("lean", "base", {"seed": 2, "weights": "speech=20"}),
+              ("soup", ("base", "lean"), {})]
+    recipe.restore_stage_data(folder, stages, str(train.REPO / "training" / "data"))
+    base_train = (folder / "base" / "data" / "train.jsonl").read_bytes()
+    assert (folder / "base" / "data" / "val.jsonl").exists() and not (folder / "soup" / "data").exists()
+    assert (folder / "lean" / "data" / "train.jsonl").read_bytes() != base_train  # its own seed and weights
+    # in a fresh clone: the data is gone, the adapters (with the hash of what they trained on) are there
+    for name, hashed in (("base", train.data_hash(load_cases(folder / "base" / "data" / "train.jsonl"))),
+                         ("lean", "0123456789abcdef")):
+        (folder / name / "adapter").mkdir(parents=True)
+        (folder / name / "adapter" / "report.json").write_text(json.dumps({"data_hash": hashed}))
+        shutil.rmtree(folder / name / "data")
+    capsys.readouterr()
+    recipe.restore_stage_data(folder, stages, str(train.REPO / "training" / "data"))
+    assert (folder / "base" / "data" / "train.jsonl").read_bytes() == base_train
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warned) == 1 and "stage lean" in warned[0]

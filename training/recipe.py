@@ -150,6 +150,7 @@ def finish(folder: Path, state: dict, stages: list, opts) -> int:
     from garden.brain.cases import load_cases
     from training import generate, retrain
 
+    restore_stage_data(folder, stages, opts.cases_dir)
     val_file = folder / "base" / "data" / "val.jsonl"
     val = load_cases(val_file)[: opts.val_limit]
     for name in CANDIDATES:
@@ -195,6 +196,28 @@ def _report(folder: Path) -> dict:
     except OSError:
         return {}
     return {k: report.get(k) for k in ("steps", "train_wall_minutes", "data_hash", "averaged")}
+
+
+def restore_stage_data(folder: Path, stages: list, cases_dir: str) -> None:
+    """Generate again the data of finished stages that this checkout lacks. A run carried between
+    clones is committed without its data (regenerated from the seed in seconds), but the end needs
+    every stage's: the base stage's validation split chooses the adapter, and the fresh sample must
+    avoid every utterance trained on. The stage adapter's data_hash says whether it is the same data."""
+    from garden.brain.cases import load_cases
+    from training import generate
+
+    for name, start, options in stages:
+        data = folder / name / "data"
+        if isinstance(start, tuple) or (data / "train.jsonl").exists():
+            continue  # a mean trains on nothing; a stage with its data keeps it
+        if generate.main(["--out", str(data), "--seed", str(options["seed"]), "--weights",
+                          options.get("weights", ""), "--cases-dir", cases_dir]) != 0:
+            raise SystemExit(f"garden train: the data of stage {name} could not be generated again.")
+        trained_on = _report(folder / name / "adapter").get("data_hash")
+        if trained_on and trained_on != train.data_hash(load_cases(data / "train.jsonl")):
+            print(f"garden train: warning: stage {name}'s data, generated again, differs from what it was "
+                  "trained on (the generator or training/data changed since); the fresh sample may share "
+                  "utterances with its training data.", file=sys.stderr)
 
 
 def data_hash(folder: Path, stages: list) -> str:
