@@ -204,15 +204,12 @@ def restore_stage_data(folder: Path, stages: list, cases_dir: str) -> None:
     every stage's: the base stage's validation split chooses the adapter, and the fresh sample must
     avoid every utterance trained on. The stage adapter's data_hash says whether it is the same data."""
     from garden.brain.cases import load_cases
-    from training import generate
 
     for name, start, options in stages:
         data = folder / name / "data"
         if isinstance(start, tuple) or (data / "train.jsonl").exists():
             continue  # a mean trains on nothing; a stage with its data keeps it
-        if generate.main(["--out", str(data), "--seed", str(options["seed"]), "--weights",
-                          options.get("weights", ""), "--cases-dir", cases_dir]) != 0:
-            raise SystemExit(f"garden train: the data of stage {name} could not be generated again.")
+        train.generate_data(data, options["seed"], options.get("weights", ""), cases_dir)
         trained_on = _report(folder / name / "adapter").get("data_hash")
         if trained_on and trained_on != train.data_hash(load_cases(data / "train.jsonl")):
             print(f"garden train: warning: stage {name}'s data, generated again, differs from what it was "

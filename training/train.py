@@ -137,16 +137,22 @@ def ensure_data(cfg: Config) -> tuple[list[dict], list[dict]]:
     except CaseError as exc:
         raise SystemExit(f"garden train: {exc}") from None
     data = Path(cfg.data_dir)
-    print(f"Generating training data into {data} ...", file=sys.stderr)
-    if generate.main(["--out", str(data), "--seed", str(cfg.seed), "--weights", cfg.weights,
-                      "--cases-dir", cfg.cases_dir]) != 0:
-        raise SystemExit("garden train: the training data could not be generated (see the message above).")
+    generate_data(data, cfg.seed, cfg.weights, cfg.cases_dir)
     train = load_cases(data / "train.jsonl")
     if focus and 0 < cfg.focus_share < 1:
         copies = max(1, round(cfg.focus_share * len(train) / ((1 - cfg.focus_share) * len(focus))))
         train += [dict(case, id=f"{case['id']}-{i}") for i in range(copies) for case in focus]
         random.Random(f"garden-{cfg.seed}-focus").shuffle(train)
     return train, load_cases(data / "val.jsonl")
+
+
+def generate_data(data: Path, seed: int, weights: str, cases_dir: str) -> None:
+    """train/val/test for one seed into `data`; the same seed, weights and files give the same bytes."""
+    from training import generate
+
+    print(f"Generating training data into {data} ...", file=sys.stderr)
+    if generate.main(["--out", str(data), "--seed", str(seed), "--weights", weights, "--cases-dir", cases_dir]) != 0:
+        raise SystemExit("garden train: the training data could not be generated (see the message above).")
 
 
 def inputs_hash(examples: list) -> str:
