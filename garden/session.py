@@ -34,7 +34,7 @@ UNDO_WORDS = re.compile(r"(?:please |ok |okay |oops )?(?:undo|take (?:that|it) b
 HELP = """Commands:
   <anything else>       a garden command in plain English, e.g. "plant roses in the top row"
   /call <call text>     run FunctionGemma call syntax, e.g.
-                        /call call:plant_seed{plots:[{col:1,row:1}],seed:<escape>rose<escape>}
+                        /call call:plant_seed{plots:[[1,1]],seed:<escape>rose<escape>}
                         (quotes work for strings too: seed:"rose")
   /help                 this help
   /undo                 take back the last change (also Ctrl+Z in the window, or say "undo that")
@@ -292,7 +292,7 @@ class Session:
         turn.source = "call"
         turn.raw = rest
         if not rest:
-            turn.reply = "Usage: /call call:water_plots{plots:[{col:1,row:1}]}"
+            turn.reply = "Usage: /call call:water_plots{plots:[[1,1]]}  (a plot is [row,column])"
             return
         t0 = time.perf_counter()
         parsed = parse_call_text(rest)
@@ -301,9 +301,10 @@ class Session:
             turn.error = f"Could not parse the call: {parsed.error}"
             return
         if not parsed.calls:
-            turn.error = "No call found. Write it like call:water_plots{plots:[{col:1,row:1}]}."
+            turn.error = "No call found. Write it like call:water_plots{plots:[[1,1]]}, a plot as [row,column]."
             return
-        turn.calls = [c.to_dict() for c in parsed.calls]
+        # As the model writes them ([row,column]) or as the engine names them ({col:1,row:1}).
+        turn.calls = [{"name": c.name, "arguments": tools.from_model(c.name, c.arguments)} for c in parsed.calls]
         self._execute(turn)
 
 

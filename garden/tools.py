@@ -56,6 +56,60 @@ TOOLS: list[dict] = [
 
 TOOL_NAMES: tuple[str, ...] = tuple(t["function"]["name"] for t in TOOLS)
 
+# --- the model's form of a plot ----------------------------------------------------------------
+# The engine, the UI and the case files name a plot {"row": r, "col": c}. The model reads and
+# writes it as the pair [r,c]: in FunctionGemma's text that is 4 tokens a plot in a list
+# ("[", "1", ",", "1" and "],["), against 9 for {col:1,row:1}. Plots are most of an answer's
+# tokens and of the places the prompt lists next to the words, and on 2 cores each token costs
+# about 3 ms (docs/speed.md). MODEL_TOOLS is TOOLS with every plot list declared as pairs, and
+# to_model / from_model turn a call's arguments from one form into the other, so TOOLS stays the
+# one definition: the prompt, the decoder and the training targets use MODEL_TOOLS and to_model,
+# the interpreter turns what the model wrote back with from_model.
+
+PLOT_PAIR = {"type": "array", "items": {"type": "integer"}}
+_MODEL_PLOTS = {"type": "array", "description": "Plots as [row,column], counting from 1: [1,1] is the top left.",
+                "items": PLOT_PAIR}
+
+
+def _is_plot_list(schema: Any) -> bool:
+    return schema == _PLOTS
+
+
+def model_tools(tool_list: list[dict]) -> list[dict]:
+    """Tools as the model is told of them: each plot list declared as [row,column] pairs."""
+    return [_tool(t["function"]["name"], t["function"]["description"],
+                  {key: copy.deepcopy(_MODEL_PLOTS if _is_plot_list(value) else value)
+                   for key, value in t["function"]["parameters"]["properties"].items()},
+                  list(t["function"]["parameters"]["required"]))
+            for t in tool_list]
+
+
+MODEL_TOOLS: list[dict] = model_tools(TOOLS)
+
+
+def to_model(name: str, arguments: dict) -> dict:
+    """A call's arguments as the model writes them: each plot {"row": r, "col": c} as [r, c]."""
+    schema = tool_schema(name) or {}
+    return {key: [[p["row"], p["col"]] for p in value]
+            if _is_plot_list(schema.get("properties", {}).get(key)) and isinstance(value, list)
+            and all(isinstance(p, dict) and {"row", "col"} <= set(p) for p in value) else value
+            for key, value in arguments.items()}
+
+
+def from_model(name: str, arguments: dict) -> dict:
+    """A call's arguments as the model wrote them, back in the engine's form: each plot [r, c]
+    as {"row": r, "col": c}. Anything else (a plot already in that form, a malformed pair) is
+    left for validate_call to report."""
+    schema = tool_schema(name) or {}
+    if not isinstance(arguments, dict):
+        return arguments
+    out = {}
+    for key, value in arguments.items():
+        if _is_plot_list(schema.get("properties", {}).get(key)) and isinstance(value, list):
+            value = [{"row": p[0], "col": p[1]} if isinstance(p, list) and len(p) == 2 else p for p in value]
+        out[key] = value
+    return out
+
 
 def plural(word: str) -> str:
     """The regular English plural, the one definition the engine, the UI and the training language

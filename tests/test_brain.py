@@ -110,10 +110,10 @@ def test_the_developer_turn_says_where_every_plot_number_is_as_a_call_writes_it(
     text = garden_prompt.developer_text(rows, cols)
     for r in range(1, rows + 1):
         for c in range(1, cols + 1):
-            call = fg.render_call("water_plots", {"plots": [{"row": r, "col": c}]})
-            plot = call[call.index("{col:"):call.index("}") + 1]  # the call's own spelling of the plot
+            call = fg.render_call("water_plots", tools.to_model("water_plots", {"plots": [{"row": r, "col": c}]}))
+            plot = call[call.index("[[") + 1:call.index("]]") + 1]  # the call's own spelling of the plot
             assert re.search(rf"[:;] {tools.plot_number(r, c, cols)} {re.escape(plot)}[;.]", text), (r, c)
-    assert f" {rows * cols + 1} {{" not in text
+    assert f" {rows * cols + 1} [" not in text
 
 
 def test_non_english_and_empty_input_get_a_clear_reply_without_a_model():
@@ -245,12 +245,12 @@ def test_the_prompt_says_where_the_plots_a_command_numbers_are_on_this_grid():
     # 4 wide: plot 7 is row 2, column 3 (3-wide arithmetic would say row 3, column 1)
     text = garden_prompt.render_prompt(4, 4, [], "pluck plot number seven and tile 20")
     assert text.endswith("pluck plot number seven and tile 20\n"
-                         "Plot numbers: 7 {col:3,row:2}; 20 not in this garden.<end_of_turn>\n<start_of_turn>model\n")
-    assert garden_prompt.plot_numbers_text("plot 7", 3, 4) == "Plot numbers: 7 {col:3,row:2}."
-    assert garden_prompt.plot_numbers_text("plot 7", 3, 3) == "Plot numbers: 7 {col:1,row:3}."
+                         "Plot numbers: 7 [2,3]; 20 not in this garden.<end_of_turn>\n<start_of_turn>model\n")
+    assert garden_prompt.plot_numbers_text("plot 7", 3, 4) == "Plot numbers: 7 [2,3]."
+    assert garden_prompt.plot_numbers_text("plot 7", 3, 3) == "Plot numbers: 7 [3,1]."
     # in reading order, the order the call must list them in, whatever order they were said in
     assert (garden_prompt.plot_numbers_text("plots numbered 8 and 3 and 12 and 5", 3, 3)
-            == "Plot numbers: 3 {col:3,row:1}; 5 {col:2,row:2}; 8 {col:2,row:3}; 12 not in this garden.")
+            == "Plot numbers: 3 [1,3]; 5 [2,2]; 8 [3,2]; 12 not in this garden.")
     # nothing is added to a command without plot numbers, and past turns stay as they were said
     text = garden_prompt.render_prompt(3, 3, [("water plot 1", [], [], None)], "water the top row")
     assert "Plot numbers" not in text
@@ -261,25 +261,25 @@ def test_the_prompt_says_where_the_plots_a_command_names_by_what_grows_are():
              ["rose seed", "empty", "daisy bloom"]]
     places = garden_prompt.places_text
     # each set named is one list in reading order, across kinds and stages: the answer to copy
-    assert places("harvest the blooms", board, 3, 3) == "Places: bloom {col:1,row:1} {col:3,row:3}."
+    assert places("harvest the blooms", board, 3, 3) == "Places: bloom [1,1],[3,3]."
     assert places("water all the daisies", board, 3, 3) == (
-        "Places: daisy {col:3,row:1} {col:2,row:2} {col:3,row:3}; daisy bloom {col:3,row:3}.")
+        "Places: daisy [1,3],[2,2],[3,3]; daisy bloom [3,3].")
     assert places("water whatever isn't in bloom", board, 3, 3) == (
-        "Places: bloom {col:1,row:1} {col:3,row:3}; growing {col:3,row:1} {col:2,row:2} {col:1,row:3}.")
+        "Places: bloom [1,1],[3,3]; growing [1,3],[2,2],[3,1].")
     # wet soil has no plant: it is empty
     assert places("plant roses in the gaps", board, 3, 3) == (
-        "Places: empty {col:2,row:1} {col:1,row:2} {col:3,row:2} {col:2,row:3}.")
+        "Places: empty [1,2],[2,1],[2,3],[3,2].")
     # a named set with nothing in it, and a new garden, are said in a word
     assert places("water the shoots", [["rose bloom", "empty"], ["empty", "empty"]], 2, 2) == "Places: sprout none."
     assert places("sow daisies wherever it's empty", None, 5, 5) == "Places: empty all."
     # a seed to plant is not a plant in the ground: "the top row" is named by its shape only
     assert places("plant roses in the top row", board, 3, 3) == (
-        "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}.")
+        "Places: top row [1,1],[1,2],[1,3].")
     assert places("water plot 5", board, 3, 3) == ""
     assert places("pop daisy plants in them", board, 3, 3) == ""  # after a plant's name, what to plant
     text = garden_prompt.render_prompt(3, 3, [], "pick the ripe roses", board)
-    assert text.endswith("pick the ripe roses\nPlaces: bloom {col:1,row:1} {col:3,row:3}; rose {col:1,row:1} "
-                         "{col:1,row:3}; rose bloom {col:1,row:1}.<end_of_turn>\n<start_of_turn>model\n")
+    assert text.endswith("pick the ripe roses\nPlaces: bloom [1,1],[3,3]; rose [1,1],"
+                         "[3,1]; rose bloom [1,1].<end_of_turn>\n<start_of_turn>model\n")
 
 
 def test_the_places_line_gives_a_board_command_its_plots_as_one_list():
@@ -296,6 +296,6 @@ def test_the_places_line_gives_a_board_command_its_plots_as_one_list():
         garden, _ = replay(case)
         line = garden_prompt.places_text(case["utterance"], garden.board(), garden.rows, garden.cols)
         plots = case["calls"][0]["arguments"]["plots"]
-        want = " ".join(fg.render_value({"row": p["row"], "col": p["col"]}) for p in plots)
-        lists = [part[part.find("{"):] for part in line.removeprefix("Places: ").rstrip(".").split("; ")]
+        want = garden_prompt.pairs((p["row"], p["col"]) for p in plots)
+        lists = [part[part.find("["):] for part in line.removeprefix("Places: ").rstrip(".").split("; ")]
         assert "empty all" in line or want in lists, (case["utterance"], line)

@@ -34,7 +34,7 @@ def test_garden_prompt_shows_the_garden_developer_turn_and_an_open_model_turn():
     assert "4 rows and 5 columns" in proc.stdout
     assert proc.stdout.count("<start_function_declaration>") == 3
     assert proc.stdout.endswith("<start_of_turn>user\nGarden: all empty.\nwater plot 7\n"
-                                "Plot numbers: 7 {col:2,row:2}.<end_of_turn>\n<start_of_turn>model\n")
+                                "Plot numbers: 7 [2,2].<end_of_turn>\n<start_of_turn>model\n")
 
 
 CALLS = [

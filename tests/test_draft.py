@@ -13,37 +13,37 @@ def test_lookup_copies_what_followed_the_last_tokens_before():
 
 
 def test_next_plots_continues_rows_columns_and_reading_order():
-    row = "call:water_plots{plots:[{col:1,row:2},{col:2,row:2"  # the model just chose the row number
-    assert draft.next_plots(row, 3, 3, count=1) == "},{col:3,row:2}"
-    assert draft.next_plots(row + "}", 3, 3, count=1) == ",{col:3,row:2}"
-    assert draft.next_plots(row + "},", 3, 3) == ""  # not at the end of a plot
-    column = "call:water_plots{plots:[{col:3,row:1},{col:3,row:2"
-    assert draft.next_plots(column, 4, 3, count=2) == "},{col:3,row:3},{col:3,row:4}"
-    single = "call:plant_seed{plots:[{col:3,row:1"
-    assert draft.next_plots(single, 3, 3, count=2) == "},{col:1,row:2},{col:2,row:2}"
-    assert draft.next_plots("call:plant_seed{plots:[{col:3,row:3", 3, 3) == ""  # nothing left
+    row = "call:water_plots{plots:[[2,1],[2,2"  # the model just chose the column number
+    assert draft.next_plots(row, 3, 3, count=1) == "],[2,3]"
+    assert draft.next_plots(row + "]", 3, 3, count=1) == ",[2,3]"
+    assert draft.next_plots(row + "],", 3, 3) == ""  # not at the end of a plot
+    column = "call:water_plots{plots:[[1,3],[2,3"
+    assert draft.next_plots(column, 4, 3, count=2) == "],[3,3],[4,3]"
+    single = "call:plant_seed{plots:[[1,3"
+    assert draft.next_plots(single, 3, 3, count=2) == "],[2,1],[2,2]"
+    assert draft.next_plots("call:plant_seed{plots:[[3,3", 3, 3) == ""  # nothing left
     assert draft.next_plots("call:water_plots{plots:[", 3, 3) == ""
 
 
 def test_a_plot_list_the_turn_gives_is_guessed_whole_once_the_answer_begins_it():
     turn = ("<start_of_turn>user\nGarden: all empty.\nwater plot 4 and the top row, and the top left corner\n"
-            "Plot numbers: 4 {col:1,row:2}.\n"
-            "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}; top left corner {col:1,row:1}."
+            "Plot numbers: 4 [2,1].\n"
+            "Places: top row [1,1],[1,2],[1,3]; top left corner [1,1]."
             "<end_of_turn>\n<start_of_turn>model\n")
     lists = draft.place_lists(turn)
-    assert lists == [["{col:1,row:2}"], ["{col:1,row:1}", "{col:2,row:1}", "{col:3,row:1}"], ["{col:1,row:1}"]]
-    begun = "call:water_plots{plots:[{col:1,row:1}"
-    assert draft.rest_of_list(begun, lists) == ",{col:2,row:1},{col:3,row:1}]"
-    assert draft.rest_of_list(begun + ",{col:2,row:1}", lists) == ",{col:3,row:1}]"
+    assert lists == [["[2,1]"], ["[1,1]", "[1,2]", "[1,3]"], ["[1,1]"]]
+    begun = "call:water_plots{plots:[[1,1]"
+    assert draft.rest_of_list(begun, lists) == ",[1,2],[1,3]]"
+    assert draft.rest_of_list(begun + ",[1,2]", lists) == ",[1,3]]"
     # decoding asks after the tokens the grammar forces, so a plot may be half written
-    assert draft.rest_of_list(begun + ",{col:", lists) == "2,row:1},{col:3,row:1}]"
-    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:", lists) == "2}]"  # plot 4 is the first list
-    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1", lists) == "},{col:2,row:1},{col:3,row:1}]"
-    assert draft.rest_of_list("call:water_plots{plots:[{col:", lists) == ""  # no choice yet: which list is open
+    assert draft.rest_of_list(begun + ",[", lists) == "1,2],[1,3]]"
+    assert draft.rest_of_list("call:water_plots{plots:[[2,", lists) == "1]]"  # plot 4 is the first list
+    assert draft.rest_of_list("call:water_plots{plots:[[1,1", lists) == "],[1,2],[1,3]]"
+    assert draft.rest_of_list("call:water_plots{plots:[[", lists) == ""  # no choice yet: which list is open
     assert draft.rest_of_list("call:water_plots{plots:[", lists) == ""
-    assert draft.rest_of_list("call:water_plots{plots:[", lists[1:2]) == "{col:1,row:1},{col:2,row:1},{col:3,row:1}]"
-    assert draft.rest_of_list("call:water_plots{plots:[{col:2,row:2}", lists) == ""  # none begins so
-    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1}]}", lists) == ""  # closed
+    assert draft.rest_of_list("call:water_plots{plots:[[", lists[1:2]) == "1,1],[1,2],[1,3]]"
+    assert draft.rest_of_list("call:water_plots{plots:[[2,2]", lists) == ""  # none begins so
+    assert draft.rest_of_list("call:water_plots{plots:[[1,1]]}", lists) == ""  # closed
     assert draft.place_lists("<start_of_turn>user\nhello") == []
 
 

@@ -10,8 +10,8 @@ from garden.brain import format as fg
 from garden.brain.grammar import (CONTROL_IDS, SYMBOL, Constraint, Grammar, TokenGrammar, calls_tree, from_symbols, garden_grammar,
                                   to_symbols)
 
-GOOD = ("<start_function_call>call:plant_seed{plots:[{col:1,row:1},{col:2,row:1}],seed:<escape>rose<escape>}"
-        "<end_function_call><start_function_call>call:water_plots{plots:[{col:3,row:3}]}<end_function_call>"
+GOOD = ("<start_function_call>call:plant_seed{plots:[[1,1],[1,2]],seed:<escape>rose<escape>}"
+        "<end_function_call><start_function_call>call:water_plots{plots:[[3,3]]}<end_function_call>"
         "<start_function_response>")
 
 
@@ -20,30 +20,31 @@ def test_grammar_accepts_well_formed_garden_calls():
 
 
 @pytest.mark.parametrize("bad", [
-    GOOD.replace("col:3", "col:4"),  # outside a 3x3 grid
+    GOOD.replace("[3,3]", "[3,4]"),  # outside a 3x3 grid
     GOOD.replace("rose", "oak"),  # not a seed kind
-    GOOD.replace("{col:1,row:1}", "{row:1,col:1}"),  # keys must be sorted, as the renderer does
+    GOOD.replace("[1,1]", "{col:1,row:1}"),  # a plot is a [row,column] pair, as the model is told
     GOOD.replace("call:water_plots", "call:dig_plots"),  # unknown tool
     GOOD.replace("<start_function_response>", ""),  # must end with the response marker
-    GOOD.replace("plots:[{col:3,row:3}]", "plots:[]"),  # at least one plot
-    GOOD.replace("{col:1,row:1},{col:2,row:1}", "{col:2,row:1},{col:1,row:1}"),  # plots in reading order
-    GOOD.replace("{col:1,row:1},{col:2,row:1}", "{col:1,row:1},{col:1,row:1}"),  # each plot once
+    GOOD.replace("plots:[[3,3]]", "plots:[]"),  # at least one plot
+    GOOD.replace("[1,1],[1,2]", "[1,2],[1,1]"),  # plots in reading order
+    GOOD.replace("[1,1],[1,2]", "[1,1],[1,1]"),  # each plot once
+    GOOD.replace("[1,1]", "[1,1,1]"),  # two numbers a plot
 ])
 def test_grammar_rejects_anything_else(bad):
     assert not garden_grammar(3, 3).matches(bad)
 
 
 def test_coordinates_follow_the_grid_size():
-    call = "<start_function_call>call:harvest_plots{plots:[{col:5,row:2}]}<end_function_call><start_function_response>"
+    call = "<start_function_call>call:harvest_plots{plots:[[2,5]]}<end_function_call><start_function_response>"
     assert garden_grammar(2, 5).matches(call)
     assert not garden_grammar(5, 4).matches(call)
-    assert garden_grammar(6, 6).matches(call.replace("col:5", "col:6"))
+    assert garden_grammar(6, 6).matches(call.replace("[2,5]", "[2,6]"))
 
 
 def test_a_new_seed_kind_in_the_tool_definition_reaches_the_grammar():
     extended = tools.tools()
     extended[0]["function"]["parameters"]["properties"]["seed"]["enum"].append("lily")
-    grammar = Grammar.from_tree(calls_tree(extended, 3, 3))
+    grammar = Grammar.from_tree(calls_tree(tools.model_tools(extended), 3, 3))
     assert grammar.matches(GOOD.replace("rose", "lily"))
     assert not garden_grammar(3, 3).matches(GOOD.replace("rose", "lily"))
 
@@ -54,7 +55,7 @@ def test_a_list_of_plots_is_any_set_of_plots_written_in_reading_order():
     accepted = set()
     for length in range(1, 5):
         for seq in itertools.product(cells, repeat=length):
-            plots = ",".join(f"{{col:{c},row:{r}}}" for r, c in seq)
+            plots = ",".join(f"[{r},{c}]" for r, c in seq)
             if grammar.matches(f"<start_function_call>call:water_plots{{plots:[{plots}]}}<end_function_call>"
                                "<start_function_response>"):
                 accepted.add(seq)
@@ -64,12 +65,12 @@ def test_a_list_of_plots_is_any_set_of_plots_written_in_reading_order():
 def test_forced_text_runs_up_to_the_next_choice():
     g = garden_grammar(3, 3)
     state = g.walk(0, to_symbols("<start_function_call>call:water"))
-    assert from_symbols(g.forced_text(state)) == "_plots{plots:[{col:"
+    assert from_symbols(g.forced_text(state)) == "_plots{plots:[["
 
 
 def _toy_pieces(grammar):
     """A vocabulary with single characters plus a few merged pieces, like a BPE tokenizer's."""
-    merged = ["call", ":", "plant", "_", "seed", "{", "plots", ":[", "col", "row", "},{", "}],", "}]}", "water",
+    merged = ["call", ":", "plant", "_", "seed", "{", "plots", ":[", "[[", "],[", "]],", "]]}", "water",
               "harvest", "sun", "flower", "rose", "da", "isy", "tul", "ip", "hello", " world"]
     pieces = [""] * 110  # control tokens sit at their real ids, as in Gemma's vocabulary
     for text, token_id in CONTROL_IDS.items():
@@ -97,7 +98,7 @@ def test_random_walks_through_allowed_tokens_always_give_valid_calls(rows, cols)
         assert parsed.error is None, text
         assert parsed.calls
         for call in parsed.calls:
-            assert tools.validate_call(call.name, call.arguments, rows, cols) == [], text
+            assert tools.validate_call(call.name, tools.from_model(call.name, call.arguments), rows, cols) == [], text
 
 
 def test_the_constraint_refuses_tokens_outside_the_grammar():

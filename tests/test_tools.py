@@ -60,3 +60,21 @@ def test_plot_numbers_and_coordinates_round_trip():
         for n in range(1, cols * 6 + 1):
             r, c = tools.plot_coords(n, cols)
             assert tools.plot_number(r, c, cols) == n
+
+
+def test_the_model_writes_a_plot_as_a_row_column_pair_and_the_engine_gets_it_back_as_a_plot():
+    calls = [("plant_seed", {"seed": "rose", "plots": [{"row": 2, "col": 3}, {"row": 3, "col": 1}]}),
+             ("water_plots", {"plots": [{"row": 1, "col": 1}]})]
+    for name, arguments in calls:
+        written = tools.to_model(name, arguments)
+        assert written["plots"] == [[p["row"], p["col"]] for p in arguments["plots"]]
+        assert written.get("seed") == arguments.get("seed")
+        assert tools.from_model(name, written) == arguments
+        assert tools.from_model(name, arguments) == arguments  # already the engine's form
+    # a malformed pair is left as it is, for the validator to explain
+    bad = tools.from_model("water_plots", {"plots": [[1, 2, 3]]})
+    assert tools.validate_call("water_plots", bad, 3, 3)
+    # the model is told of pairs; the engine's own definition is unchanged
+    declared = {t["function"]["name"]: t["function"]["parameters"]["properties"]["plots"] for t in tools.MODEL_TOOLS}
+    assert all(p["items"] == tools.PLOT_PAIR and "[row,column]" in p["description"] for p in declared.values())
+    assert all(t["function"]["parameters"]["properties"]["plots"]["items"]["type"] == "object" for t in tools.TOOLS)

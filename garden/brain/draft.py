@@ -7,10 +7,10 @@ very repetitive, so a guess of what comes next is often right:
            guess that what followed them then follows again. "plant roses in the top row and
            water them" repeats the first call's plot list in the second call; "now water them"
            repeats the list from the history.
-* pattern: inside a plot list, continue the step between the last two plots ({col:1,row:1},
-           {col:2,row:1} -> {col:3,row:1}), in reading order for a single plot.
-* places:  the command's own turn lists the places it names ("Places: top row {col:1,row:1}
-           {col:2,row:1} {col:3,row:1}", "Plot numbers: 4 {col:1,row:2}; 9 {col:3,row:3}");
+* pattern: inside a plot list, continue the step between the last two plots ([1,1],[1,2] ->
+           [1,3]), in reading order for a single plot.
+* places:  the command's own turn lists the places it names ("Places: top row [1,1],[1,2],[1,3]",
+           "Plot numbers: 4 [2,1]; 9 [3,3]");
            once the answer's plot list has begun like one of those lists, guess the rest of it
            and the closing bracket, however long: a whole row of a 6x6 garden in one pass.
 
@@ -28,8 +28,10 @@ MAX_DRAFT = 24  # tokens per guess: a whole plot list of a row or two, or a repe
 MAX_LIST_DRAFT = 240  # a list the command's turn gives is a surer guess: all but one plot of 5x5
 LOOKUP_NGRAMS = (4, 3, 2)  # longest match first
 
-_LAST_PLOT = re.compile(r"\{col:(\d+),row:(\d+)\}?$")
-_PLOTS = re.compile(r"\{col:(\d+),row:(\d+)")
+# A plot as the model writes it (garden.tools.MODEL_TOOLS): [row,col].
+_LAST_PLOT = re.compile(r"\[(\d+),(\d+)\]?$")
+_PLOTS = re.compile(r"\[(\d+),(\d+)")
+_OPEN_LIST = "plots:["
 
 
 def lookup(context: list[int], limit: int = MAX_DRAFT) -> list[int]:
@@ -48,12 +50,12 @@ def lookup(context: list[int], limit: int = MAX_DRAFT) -> list[int]:
 
 
 def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
-    """If the call text ends with a plot's row number (or the plot's closing brace) inside a
+    """If the call text ends with a plot's column number (or the plot's closing bracket) inside a
     plot list, guess the next plots (after closing that one)."""
-    if not _LAST_PLOT.search(call_text):
+    if not _LAST_PLOT.search(call_text) or _OPEN_LIST not in call_text:
         return ""
-    close = "" if call_text.endswith("}") else "}"
-    plots = [(int(r), int(c)) for c, r in _PLOTS.findall(call_text[call_text.rfind("plots:["):])]
+    close = "" if call_text.endswith("]") else "]"
+    plots = [(int(r), int(c)) for r, c in _PLOTS.findall(call_text[call_text.rfind(_OPEN_LIST) + len(_OPEN_LIST):])]
     if not plots:
         return ""
     (r, c) = plots[-1]
@@ -71,18 +73,18 @@ def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
         if (r, c) in plots:
             break
         plots.append((r, c))
-        out.append(f",{{col:{c},row:{r}}}")
+        out.append(f",[{r},{c}]")
     return close + "".join(out) if out else ""
 
 
 _PLACES_LINE = re.compile(r"^(Places|Plot numbers): (.*)\.(?:<end_of_turn>)?$", re.M)
-_PLACE = re.compile(r"\{col:\d+,row:\d+\}")
+_PLACE = re.compile(r"\[\d+,\d+\]")
 
 
 def place_lists(turn: str) -> list[list[str]]:
     """The plot lists a command's own turn gives (garden.brain.prompt.user_text): each entry of
-    its places line, and all the plots its plot-number line names, as "{col:c,row:r}" strings
-    in reading order."""
+    its places line, and all the plots its plot-number line names, as "[r,c]" strings in reading
+    order."""
     lists = []
     for kind, body in _PLACES_LINE.findall(turn):
         if kind == "Places":
@@ -95,13 +97,13 @@ def place_lists(turn: str) -> list[list[str]]:
 def rest_of_list(call_text: str, lists: list[list[str]]) -> str:
     """If the call text is inside a plot list that has begun like one of `lists`, the rest of
     that list and the "]" that closes it, from wherever the text stops (a plot may be half
-    written: decoding asks for a guess after the tokens the grammar forces, such as "{col:").
-    Before the first plot's column is chosen, only when the turn gives one list: with several,
+    written: decoding asks for a guess after the tokens the grammar forces, such as "[").
+    Before the first plot's row is chosen, only when the turn gives one list: with several,
     the model's first choice says which."""
-    open_at = call_text.rfind("plots:[")
-    if open_at < 0 or "]" in call_text[open_at:]:
+    open_at = call_text.rfind(_OPEN_LIST)
+    if open_at < 0 or "]]" in call_text[open_at:]:
         return ""
-    inside = call_text[open_at + len("plots:["):]
+    inside = call_text[open_at + len(_OPEN_LIST):]
     written = _PLACE.findall(inside)
     tail = inside[sum(len(p) for p in written) + max(0, len(written) - 1):]  # after the last whole plot
     if not written and not re.search(r"\d", tail) and len(lists) != 1:

@@ -84,17 +84,14 @@ def _value(schema: dict, key: str, bounds: dict[str, int]):
 
 
 def _grid_cells(schema: dict, bounds: dict[str, int]):
-    """A list item that is a plot ({row, col}, both bounded): every plot as a literal, in reading
-    order, or None for other items. The training targets always list plots this way, so the
-    decoder may insist on it: that rules out repeats and a plot forgotten then added out of
+    """A list item that is a plot (tools.PLOT_PAIR, [row,col]): every plot as a literal, in
+    reading order, or None for other items. The training targets always list plots this way, so
+    the decoder may insist on it: that rules out repeats and a plot forgotten then added out of
     place, at the cost of nothing the model was taught. (The schema itself stays as declared in
     the prompt; this is only the decoder's canonical form.)"""
-    props = schema.get("properties", {}) if schema.get("type") == "object" else {}
-    if set(props) != {"row", "col"} or any(props[k].get("type") != "integer" for k in props):
+    if schema != garden_tools.PLOT_PAIR:
         return None
-    values = lambda r, c: {"row": r, "col": c}  # noqa: E731
-    return [_lit("{" + ",".join(f"{k}:{values(r, c)[k]}" for k in sorted(props)) + "}")
-            for r in range(1, bounds["row"] + 1) for c in range(1, bounds["col"] + 1)]
+    return [_lit(f"[{r},{c}]") for r in range(1, bounds["row"] + 1) for c in range(1, bounds["col"] + 1)]
 
 
 def _object(schema: dict, bounds: dict[str, int]):
@@ -248,7 +245,7 @@ class Grammar:
 @lru_cache(maxsize=64)
 def garden_grammar(rows: int, cols: int) -> Grammar:
     """The grammar of garden calls on a rows x cols grid, compiled once per size."""
-    return Grammar.from_tree(calls_tree(garden_tools.TOOLS, rows, cols))
+    return Grammar.from_tree(calls_tree(garden_tools.MODEL_TOOLS, rows, cols))
 
 
 # --- the grammar on a tokenizer's vocabulary --------------------------------------------------

@@ -145,7 +145,7 @@ class ModelInterpreter:
             self._wanted = None
         raw = self.tokenizer.decode(result.ids, skip_special_tokens=False)
         parsed = fg.parse_model_output(raw)
-        calls = [c.to_dict() for c in parsed.calls]
+        calls = [{"name": c.name, "arguments": tools.from_model(c.name, c.arguments)} for c in parsed.calls]
         error = parsed.error
         for call in calls:
             problems = tools.validate_call(call["name"], call["arguments"], rows, cols)
@@ -273,7 +273,7 @@ class ModelInterpreter:
             return self.max_new_tokens
         every = [{"row": r, "col": c} for r in range(1, rows + 1) for c in range(1, cols + 1)]
         longest = max(tools.SEEDS, key=len)
-        call = fg.render_call("plant_seed", {"seed": longest, "plots": every})
+        call = fg.render_call("plant_seed", tools.to_model("plant_seed", {"seed": longest, "plots": every}))
         return max(MAX_NEW_TOKENS, FULL_GRID_CALLS * len(self.tokenizer.encode(call, add_special_tokens=False)) + 2)
 
     def constraint(self, rows: int, cols: int, calls_only: bool = False) -> Constraint:

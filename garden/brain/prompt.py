@@ -18,14 +18,24 @@ ESSENTIAL = "You are a model that can do function calling with the following fun
 DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 
 
+def pair(row: int, col: int) -> str:
+    """A plot written as a call writes it (tools.MODEL_TOOLS): "[3,2]" for row 3, column 2."""
+    return fg.render_value([row, col])
+
+
 def place(number: int, cols: int) -> str:
-    """A plot's place, written as a call writes a plot: "{col:2,row:3}" for plot 8 on 3 wide."""
-    row, col = tools.plot_coords(number, cols)
-    return fg.render_value({"row": row, "col": col})
+    """A plot's place, written as a call writes a plot: "[3,2]" for plot 8 on 3 wide."""
+    return pair(*tools.plot_coords(number, cols))
+
+
+def pairs(plots) -> str:
+    """Places written as a call's plot list writes them, without its brackets: "[1,1],[1,2]",
+    so that the answer copies the tokens as they stand."""
+    return ",".join(pair(r, c) for r, c in plots)
 
 
 def plot_place(number: int, cols: int) -> str:
-    """A plot number and its place: "8 {col:2,row:3}" on 3 wide."""
+    """A plot number and its place: "8 [3,2]" on 3 wide."""
     return f"{number} {place(number, cols)}"
 
 
@@ -44,10 +54,10 @@ def developer_text(rows: int, cols: int) -> str:
     It lists where every plot number is, written as the calls write a plot, so that "plot 8" is a
     look-up in the prompt rather than arithmetic the 270M model gets wrong on grids that are not
     3 wide. The turn is a KV prefix cached once per grid size (and computed without gradients in
-    training), so the map costs little: about 100 tokens on 3x3 (70 more than the row ranges it
-    replaced), 290 on 5x5."""
+    training), so the map costs little: about 60 tokens on 3x3, 170 on 5x5."""
     where = "; ".join(plot_place(n, cols) for n in range(1, rows * cols + 1))
-    return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column. "
+    return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column; "
+            f"a plot is written [row,column]. "
             f"Plots are numbered row by row from the top left: {where}. "
             f"Turn the gardener's words into function calls; answer in a short sentence when no call fits. "
             f"{ESSENTIAL}")
@@ -101,7 +111,8 @@ def exchange_messages(utterance: str, calls: list[dict], results: list[dict], re
     messages: list[dict] = [{"role": "user", "content": utterance}]
     if calls:
         messages.append({"role": "assistant", "tool_calls": [
-            {"type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls]})
+            {"type": "function", "function": {"name": c["name"], "arguments": tools.to_model(c["name"], c["arguments"])}}
+            for c in calls]})
         messages.append({"role": "tool", "content": [
             {"name": c["name"], "response": model_response(r)} for c, r in zip(calls, results)]})
     else:
@@ -111,7 +122,7 @@ def exchange_messages(utterance: str, calls: list[dict], results: list[dict], re
 
 def prefix(rows: int, cols: int) -> str:
     """The developer turn: identical for every command on a rows x cols garden."""
-    return fg.render(developer_messages(rows, cols), tools.TOOLS)
+    return fg.render(developer_messages(rows, cols), tools.MODEL_TOOLS)
 
 
 def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
@@ -154,14 +165,14 @@ BOARD_SETS = {
 def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> list[str]:
     """Where the plots are that the utterance names by what grows in them, each set as one list
     in reading order, written as the calls write plots: "water all the roses" -> ["rose
-    {col:1,row:1} {col:2,row:2}", "rose bloom {col:2,row:2}"]. The answer is then one list to
+    [1,1],[2,2]", "rose bloom [2,2]"]. The answer is then one list to
     copy. The board line names plots by number, grouped by stage and kind, so a board command made
     the model turn numbers into places through the plot map far above (the recipe's early
     checkpoints harvested plots 2 3 for blooms at 8 9), and merge groups into one reading order:
     the shipped adapter watered 3 of 8 daisies spread over three stages, and places grouped the
     same way still lost or added plots (39 of 60 board checks). A named set with nothing in it
     says "none" ("Nothing is in bloom yet" is then the answer); on a garden with no plant, "empty
-    all" stands for every place (25 on 5x5, 9 tokens each). A kind named gets its plots and its
+    all" stands for every place (25 on 5x5, 4 tokens each). A kind named gets its plots and its
     blooms: "harvest the roses" means the ripe ones."""
     sets, kinds = language.board_named(utterance)
     if not sets and not kinds:
@@ -175,31 +186,31 @@ def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols:
     parts = []
     for name, holds in wanted:
         found = [where for where, kind, stage in plots if holds(kind, stage)]
-        parts.append(f"{name} " + ("all" if bare and name == "empty" else " ".join(found) or "none"))
+        parts.append(f"{name} " + ("all" if bare and name == "empty" else ",".join(found) or "none"))
     return parts
 
 
 def shape_places(utterance: str, rows: int, cols: int) -> list[str]:
     """Where the places are that the utterance names by their shape, for this grid, in the order
-    said: "water the leftmost column and the rim" -> ["left column {col:1,row:1} ...", "border
-    ..."], and "everything but the corners" -> ["all but corners {col:2,row:1} ..."]
+    said: "water the leftmost column and the rim" -> ["left column [1,1],[2,1],...", "border
+    ..."], and "everything but the corners" -> ["all but corners [1,2],..."]
     (garden.places reads them). The 270M model answered "the middle row" on 5x5 with the 3x3 middle
     row, read the held-out "leftmost" as the right column, and dropped or added plots when it had
     to take a place out of a large garden; listed, the answer is a copy."""
-    return [f"{p.name} " + " ".join(fg.render_value({"row": r, "col": c}) for r, c in p.plots)
+    return [f"{p.name} {pairs(p.plots)}"
             for p in places.named_places(utterance, rows, cols)]
 
 
 def places_text(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> str:
-    """The places line: shape_places then board_places, "Places: top row {col:1,row:1} ...; bloom
-    {col:3,row:3}." ("" when the utterance names none)."""
+    """The places line: shape_places then board_places, "Places: top row [1,1],[1,2],[1,3]; bloom
+    [3,3]." ("" when the utterance names none)."""
     parts = shape_places(utterance, rows, cols) + board_places(utterance, board, rows, cols)
     return f"Places: {'; '.join(parts)}." if parts else ""
 
 
 def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
     """Where each plot the utterance names by number is, written as the calls write a plot:
-    "Plot numbers: 7 {col:3,row:2}; 12 not in this garden." ("" when it names none). The developer
+    "Plot numbers: 7 [3,1]; 12 not in this garden." ("" when it names none). The developer
     turn's plot map says the same for every plot, but the 270M model still answered "plot 7" on a
     4-wide garden with the 3-wide plot 7, and dropped or swapped numbers in lists; next to the
     words, the places are copied rather than looked up (language.plot_numbers_said finds them).
@@ -229,7 +240,7 @@ def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], lis
     for past in history:
         messages += exchange_messages(*past)
     messages.append({"role": "user", "content": user_text(utterance, rows, cols, board)})
-    text = fg.render(messages, tools.TOOLS, add_generation_prompt=True)
+    text = fg.render(messages, tools.MODEL_TOOLS, add_generation_prompt=True)
     assert text.startswith(prefix(rows, cols)), "the developer turn must be a stable prefix"
     return text
 
@@ -237,5 +248,5 @@ def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], lis
 def render_target(calls: list[dict], reply: str | None = None) -> str:
     """What the model should emit: calls then <start_function_response>, or a short text."""
     if calls:
-        return "".join(fg.render_call(c["name"], c["arguments"]) for c in calls) + fg.START_RESPONSE
+        return "".join(fg.render_call(c["name"], tools.to_model(c["name"], c["arguments"])) for c in calls) + fg.START_RESPONSE
     return (reply or "") + fg.END_TURN
