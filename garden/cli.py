@@ -157,7 +157,11 @@ def cmd_prompt(args) -> int:
             messages = messages.get("messages", [])
         sys.stdout.write(fg.render(messages, tool_list, add_generation_prompt=args.generation_prompt))
         return 0
-    text = garden_prompt.render_prompt(*grid(args), [], args.utterance)
+    from garden.brain import adapters
+    from garden.brain.models import DEFAULT_ADAPTER
+
+    form = args.plot_form or adapters.plot_form(DEFAULT_ADAPTER if not adapters.problem(DEFAULT_ADAPTER) else None)
+    text = garden_prompt.render_prompt(*grid(args), [], args.utterance, form=form)
     sys.stdout.write(text)
     return 0
 
@@ -267,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tools", help="Hugging Face tools JSON")
     p.add_argument("--generation-prompt", action="store_true", help="append the open model turn")
     p.add_argument("--utterance", default="plant sunflowers in the top row and water them")
+    p.add_argument("--plot-form", choices=("pair", "object"),
+                   help="how the prompt writes a plot (default: as the installed adapter learnt)")
     p.set_defaults(func=cmd_prompt)
 
     p = sub.add_parser("eval", help="exact-match accuracy on a cases file")

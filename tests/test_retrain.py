@@ -253,12 +253,13 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
 
     from training import recipe
 
-    calls, rates, interrupt_at = [], [], {"lean-b"}
+    calls, rates, forms, interrupt_at = [], [], [], {"lean-b"}
 
     def fake_train(args):
         run = Path(args[args.index("--run-dir") + 1])
         calls.append((run.name, "--resume" in args, "--init-adapter" in args))
         rates.append(args[args.index("--lr") + 1])
+        forms.append(args[args.index("--plot-form") + 1])
         # a stage stopped by Ctrl+C tells the player the recipe's own command to continue
         assert args[args.index("--resume-command") + 1] == "garden train --from-base --resume"
         (run / "config.json").parent.mkdir(parents=True, exist_ok=True)
@@ -294,12 +295,16 @@ def test_the_from_base_recipe_resumes_at_the_stage_that_did_not_finish_and_choos
     assert recorded["done"] == ["base", "lean-a"]
     # paths inside the checkout are kept relative to it, so the run resumes from another clone
     assert recorded["options"]["cases_dir"] == "training/data"
+    # a run begun before --plot-form (its recipe.json does not say) carries on in the form it learnt
+    del recorded["options"]["plot_form"]
+    (folder / "recipe.json").write_text(json.dumps(recorded))
     recipe.train.new_run_dir("run", tmp_path / "runs")  # a plain `garden train` meanwhile is now the last run
     # the code's stages change before the resume: the run carries on with the ones it started with
     monkeypatch.setattr(recipe, "STAGES", [(n, s, o | {"lr": 0.5}) for n, s, o in recipe.STAGES])
 
     assert recipe.main([*args, "--resume"]) == 0
     assert "0.5" not in rates and rates[2] == rates[3]
+    assert forms == ["pair", "pair", "pair", "object", "object"]
     assert calls == [("base", False, False), ("lean-a", False, True), ("lean-b", False, True),
                      ("lean-b", True, True), ("polish", False, True)]
     report = json.loads((folder / "adapter" / "report.json").read_text())
@@ -336,3 +341,15 @@ def test_the_recipe_generates_again_the_data_a_clone_of_a_carried_run_lacks(tmp_
     assert (folder / "base" / "data" / "train.jsonl").read_bytes() == base_train
     warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(warned) == 1 and "stage lean" in warned[0]
+
+
+def test_a_training_run_begun_before_the_pair_form_resumes_in_the_form_it_learnt(tmp_path):
+    from training import train
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / train.CONFIG_FILE).write_text(json.dumps({"seed": 3, "steps": 9}))
+    cfg, _ = train.parse_args(["--resume", "--run-dir", str(run)])
+    assert (cfg.plot_form, cfg.seed, cfg.steps) == ("object", 3, 9)
+    cfg, _ = train.parse_args(["--run-dir", str(tmp_path / "new")])
+    assert cfg.plot_form == "pair"

@@ -75,6 +75,28 @@ def test_the_model_writes_a_plot_as_a_row_column_pair_and_the_engine_gets_it_bac
     bad = tools.from_model("water_plots", {"plots": [[1, 2, 3]]})
     assert tools.validate_call("water_plots", bad, 3, 3)
     # the model is told of pairs; the engine's own definition is unchanged
-    declared = {t["function"]["name"]: t["function"]["parameters"]["properties"]["plots"] for t in tools.MODEL_TOOLS}
+    declared = {t["function"]["name"]: t["function"]["parameters"]["properties"]["plots"] for t in tools.model_tools()}
     assert all(p["items"] == tools.PLOT_PAIR and "[row,column]" in p["description"] for p in declared.values())
     assert all(t["function"]["parameters"]["properties"]["plots"]["items"]["type"] == "object" for t in tools.TOOLS)
+
+
+def test_an_adapter_says_how_it_writes_a_plot_and_one_that_does_not_learnt_the_object_form(tmp_path):
+    from garden.brain import adapters
+    from garden.brain import prompt as garden_prompt
+
+    assert adapters.plot_form(None) == tools.PLOT_FORM  # zero-shot: the form new adapters learn
+    assert adapters.plot_form(tmp_path) == "object"  # no garden-adapter.json: trained before the pair form
+    (tmp_path / adapters.META).write_text(json.dumps({"base_id": "x"}))
+    assert adapters.plot_form(tmp_path) == "object"
+    (tmp_path / adapters.META).write_text(json.dumps({"base_id": "x", "plot_form": "pair"}))
+    assert adapters.plot_form(tmp_path) == "pair"
+    # the object form is the text those adapters learnt, byte for byte
+    assert garden_prompt.place(8, 3, "object") == "{col:2,row:3}" and garden_prompt.place(8, 3, "pair") == "[3,2]"
+    assert garden_prompt.developer_text(3, 3, "object").startswith(
+        "You tend a garden of 3 rows and 3 columns. Row 1 is the top row, column 1 the left column. Plots are "
+        "numbered row by row from the top left: 1 {col:1,row:1}; 2 {col:2,row:1};")
+    assert garden_prompt.places_text("water the top row", None, 3, 3, "object") == (
+        "Places: top row {col:1,row:1} {col:2,row:1} {col:3,row:1}.")
+    assert garden_prompt.render_target([{"name": "water_plots", "arguments": {"plots": [{"row": 1, "col": 2}]}}],
+                                       form="object") == (
+        "<start_function_call>call:water_plots{plots:[{col:2,row:1}]}<end_function_call><start_function_response>")

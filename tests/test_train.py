@@ -36,6 +36,9 @@ def test_a_short_run_writes_the_adapter_and_its_report_and_resumes(tmp_path):
     assert report["evals"][0]["step"] == 2 and 0 <= report["evals"][0]["val_exact_match"] <= 1
     assert report["test"]["n"] == 3 and "exact_match" in report["test"]
     assert report["config"]["seed"] == 5 and len(report["data_hash"]) == 16
+    # it says how it writes a plot, and so does its checkpoint (a copy of which may be scored)
+    assert json.loads((out / "garden-adapter.json").read_text())["plot_form"] == "pair"
+    assert json.loads((tmp_path / "run" / "checkpoint" / "garden-adapter.json").read_text())["plot_form"] == "pair"
     assert "training" in done.stderr and "Adapter written to" in done.stderr  # the progress bar and the summary
     # The generated data is in the eval case format, so `garden eval --cases` reads it.
     assert len(load_cases(tmp_path / "data" / "val.jsonl")) == 300

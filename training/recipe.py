@@ -52,6 +52,8 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0 = torch's default)")
     p.add_argument("--fresh-cases", type=int, default=180, help="size of the fresh sample scored at the end")
     p.add_argument("--val-limit", type=int, default=None, help="score candidates on only this many validation cases")
+    p.add_argument("--plot-form", choices=("pair", "object"), default="pair",
+                   help="how the model writes a plot: pair ([row,column]) or object ({col:1,row:1}, the older form)")
     p.add_argument("--test-limit", type=int, default=None, help="score only this many test cases")
     p.add_argument("--runs-dir", default=str(train.RUNS), help=argparse.SUPPRESS)
     p.add_argument("--cases-dir", default=str(train.REPO / "training" / "data"), help=argparse.SUPPRESS)
@@ -76,7 +78,8 @@ def main(argv=None) -> int:
                  "options": {k: _portable(v) if k in PATHS else v for k, v in vars(opts).items()},
                  "commit": commit(), "started": time.time(), "done": [], "val": {}, "stages": STAGES}
         save(folder, state)
-    recorded = {k: _local(v) if k in PATHS else v for k, v in state["options"].items()}
+    # a run from before --plot-form trained on the object form, and carries on with it
+    recorded = {"plot_form": "object"} | {k: _local(v) if k in PATHS else v for k, v in state["options"].items()}
     opts = argparse.Namespace(**(recorded | {"resume": opts.resume, "install": opts.install}))
     stages = run_stages(state)
     for name, start, options in stages:
@@ -137,7 +140,7 @@ def run_stage(folder: Path, name: str, start, options: dict, opts, resume: bool)
             "--max-minutes", "0", "--no-test", "--eval-every", str(steps + 1), "--threads", str(opts.threads),
             "--steps", str(steps), "--seed", str(options["seed"]), "--lr", str(options["lr"]),
             "--warmup", str(min(options["warmup"], steps // 2)), "--weights", options.get("weights", ""),
-            "--resume-command", "garden train --from-base --resume"]
+            "--plot-form", opts.plot_form, "--resume-command", "garden train --from-base --resume"]
     if start:
         args += ["--init-adapter", str(folder / start / "adapter")]
     return train.main(["--resume", *args] if resume else args)

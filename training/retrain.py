@@ -211,9 +211,10 @@ def scoring_seconds(plan: dict, n_test: int, n_new: int) -> float:
 def training_args(run: Path, plan: dict, minutes: float) -> list[str]:
     """Continue the installed adapter on a new seed's data, the new cases a sixth of the examples, for
     STEPS steps or as many as the minutes allow (the learning rate then follows the clock down).
-    Options the player gave (--lr, --steps, ...) come last and win."""
+    Options the player gave (--lr, --steps, ...) come last and win. The run writes plots as the installed
+    adapter learnt to (its plot form): half an hour on new phrases is no time to learn another form."""
     return ["--run-dir", str(run), "--out", str(run / "continued"), "--data-dir", str(run / "data"),
-            "--init-adapter", plan["installed"],
+            "--init-adapter", plan["installed"], "--plot-form", adapters.plot_form(plan["installed"]),
             "--focus-cases", str(run / "new-cases.jsonl"), "--cases-dir", plan["cases_dir"], "--seed", str(plan["seed"]),
             "--lr", "1e-4", "--warmup", "10", "--steps", str(STEPS), "--eval-every", "100000",
             "--max-minutes", f"{max(1.0, minutes):.2f}", "--no-test", *plan["loop_args"]]

@@ -80,6 +80,8 @@ class Config:
                             "e.g. large_grid=26,everything=16")
     focus_cases: str = _opt("", "a cases file (JSONL) to draw more often than the rest, e.g. a player's new phrases")
     focus_share: float = _opt(0.15, "the share of training examples drawn from --focus-cases")
+    plot_form: str = _opt("pair", "how the model writes a plot: pair ([row,column]) or object ({col:1,row:1}, "
+                                  "what adapters trained before 2026-12-08 learnt)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -110,7 +112,7 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
             raise SystemExit("garden train: there is no run to resume (training/runs/ has none).")
         saved = run_dir / CONFIG_FILE
         if saved.exists():  # a resumed run is the run it was, except for what is said again now
-            config = json.loads(saved.read_text(encoding="utf-8"))
+            config = {"plot_form": "object"} | json.loads(saved.read_text(encoding="utf-8"))  # runs from before it
             for name, value in config.items():
                 if name not in given and hasattr(cfg, name):
                     setattr(args, name, value)
@@ -118,6 +120,8 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
         args.run_dir = str(run_dir)
     for name in asdict(cfg):
         setattr(cfg, name, getattr(args, name))
+    if cfg.plot_form not in ("pair", "object"):
+        raise SystemExit(f"garden train: --plot-form must be pair or object, not {cfg.plot_form!r}.")
     return cfg, args
 
 
@@ -162,8 +166,8 @@ def inputs_hash(examples: list) -> str:
     from garden.brain import prompt as garden_prompt
 
     digest = hashlib.sha256()
-    for grid in sorted({ex.grid for ex in examples}):
-        digest.update(garden_prompt.prefix(*grid).encode())
+    for grid, form in sorted({(ex.grid, ex.form) for ex in examples}):
+        digest.update(garden_prompt.prefix(*grid, form).encode())
     for ex in examples:
         digest.update(repr((ex.grid, ex.suffix)).encode())
     return digest.hexdigest()[:16]
@@ -194,9 +198,10 @@ class Example:
     suffix: list[int]  # token ids after the developer turn
     targets: list[tuple[int, int, list[int] | None]] = field(default_factory=list)
     # (position in suffix whose hidden state predicts it, target id, allowed ids or None = full softmax)
+    form: str = "pair"  # how the prompt and answer write a plot (garden.tools.PLOT_FORMS)
 
 
-def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
+def encode_case(case: dict, tokenizer, token_grammar, text_ids, form: str = "pair") -> Example:
     from garden.brain import prompt as garden_prompt
     from garden.brain.cases import grid_of, replay
     from garden.brain.grammar import Constraint
@@ -205,13 +210,13 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
     rows, cols = grid_of(case)
     garden, history = replay(case)
     past = [(h.utterance, h.calls, h.results, h.reply or DEFAULT_REPLY) for h in history]
-    prompt = garden_prompt.render_prompt(rows, cols, past, case["utterance"], garden.board())
-    target = garden_prompt.render_target(case["calls"], case.get("reply") or DEFAULT_REPLY)
+    prompt = garden_prompt.render_prompt(rows, cols, past, case["utterance"], garden.board(), form)
+    target = garden_prompt.render_target(case["calls"], case.get("reply") or DEFAULT_REPLY, form)
     enc = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
     # Only what follows the developer turn is encoded: it ends a turn and the rest starts with
     # <start_of_turn>, a control token the tokenizer always splits at, so the ids are those of the
     # whole text (tests/test_train.py checks), at a fifth of the work (the turn is ~580 tokens).
-    head = garden_prompt.prefix(rows, cols)
+    head = garden_prompt.prefix(rows, cols, form)
     if not prompt.startswith(head) or not prompt[len(head):].startswith("<start_of_turn>"):
         raise ValueError(f"case {case.get('id')}: the prompt does not start with the developer turn")
     prompt_ids, suffix = enc(prompt[len(head):]), enc(prompt[len(head):] + target)
@@ -219,7 +224,7 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
         raise ValueError(f"tokenization is not stable at a turn boundary for {case.get('id')}")
     start = len(prompt_ids)
     constraint = Constraint(token_grammar, text_ids, max_tokens=10_000)
-    example = Example((rows, cols), suffix)
+    example = Example((rows, cols), suffix, form=form)
     for i, token in enumerate(suffix[start:]):
         restricted = not constraint.text_allowed()
         allowed = constraint.allowed()
@@ -230,9 +235,9 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids) -> Example:
     return example
 
 
-def encode_cases(cases: list[dict], tokenizer, grammars: dict | None = None) -> list[Example]:
+def encode_cases(cases: list[dict], tokenizer, grammars: dict | None = None, form: str = "pair") -> list[Example]:
     """encode_case for every case, with a progress bar; `grammars` keeps the token grammar of each
-    grid size (building one takes a while) for the next call."""
+    grid size and plot form (building one takes a while) for the next call."""
     from tqdm import tqdm
 
     from garden.brain.cases import grid_of
@@ -244,9 +249,9 @@ def encode_cases(cases: list[dict], tokenizer, grammars: dict | None = None) -> 
     out = []
     for case in tqdm(cases, desc="tokenizing", unit="case", leave=False, file=sys.stderr):
         grid = grid_of(case)
-        if grid not in grammars:
-            grammars[grid] = TokenGrammar(garden_grammar(*grid), pieces, encode)
-        out.append(encode_case(case, tokenizer, grammars[grid], text_ids))
+        if (grid, form) not in grammars:
+            grammars[grid, form] = TokenGrammar(garden_grammar(*grid, form), pieces, encode)
+        out.append(encode_case(case, tokenizer, grammars[grid, form], text_ids, form))
     return out
 
 
@@ -285,14 +290,14 @@ def batches(examples: list[Example], batch: int, seed: int, skip: int = 0):
 
 # --- the loss --------------------------------------------------------------------------------
 
-def prefix_cache(model, tokenizer, grid, batch_size: int):
+def prefix_cache(model, tokenizer, grid, batch_size: int, form: str = "pair"):
     """KV cache of the developer turn from the current weights, shared by the batch (no grad)."""
     import torch
 
     from garden.brain import prompt as garden_prompt
     from garden.brain.interpret import inner_model
 
-    ids = tokenizer.encode(garden_prompt.prefix(*grid), add_special_tokens=False)
+    ids = tokenizer.encode(garden_prompt.prefix(*grid, form), add_special_tokens=False)
     device = model.get_output_embeddings().weight.device
     with torch.no_grad():
         cache = inner_model(model)(input_ids=torch.tensor([ids], device=device), use_cache=True).past_key_values
@@ -309,7 +314,7 @@ def batch_loss(model, tokenizer, examples: list[Example]):
 
     from garden.brain.interpret import inner_model
 
-    cache = prefix_cache(model, tokenizer, examples[0].grid, len(examples))
+    cache = prefix_cache(model, tokenizer, examples[0].grid, len(examples), examples[0].form)
     weight = model.get_output_embeddings().weight
     device = weight.device
     width = max(len(ex.suffix) for ex in examples)
@@ -460,18 +465,20 @@ def last_run_dir(runs: Path = RUNS) -> Path | None:
 MOMENTS = ("exp_avg", "exp_avg_sq")  # AdamW's per-weight state, kept in moments.safetensors
 
 
-def save_checkpoint(model, optimizer, state: dict, run_dir: Path) -> None:
+def save_checkpoint(model, optimizer, state: dict, run_dir: Path, plot_form: str = "pair") -> None:
     """The adapter (float32), AdamW's moments in bfloat16 (moments.safetensors) and the rest in trainer.pt.
     In bfloat16 the moments of a rank-16 adapter weigh 15 MB, not 30, so every file of a checkpoint stays
     under the 20 MB a file in this repository may weigh and a long recipe run can be committed between
     sittings (docs/retraining.md); the moments are running averages, and their rounding (0.4%) is far below
-    the noise of the batches that make them."""
+    the noise of the batches that make them. Its garden-adapter.json says the plot form, so that a copy of
+    the checkpoint's adapter files is scored as it was trained (garden.brain.adapters.plot_form)."""
     import torch
     from safetensors.torch import save_file
 
     tmp = run_dir / "checkpoint.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
+    (tmp / "garden-adapter.json").write_text(json.dumps({"plot_form": plot_form}))
     saved = optimizer.state_dict()  # its per-weight dicts are the optimizer's own: copied, not changed
     moments = {f"{index}.{name}": slots[name].to(torch.bfloat16).contiguous()
                for index, slots in saved["state"].items() for name in MOMENTS if name in slots}
@@ -529,8 +536,8 @@ def main(argv=None) -> int:
         print(f"garden train: {exc}", file=sys.stderr)
         return 2
     grammars: dict = {}  # one token grammar a grid size, shared by the train and validation cases
-    train = encode_cases(train_cases, tokenizer, grammars)
-    val = encode_cases(val_cases[: cfg.val_examples], tokenizer, grammars)
+    train = encode_cases(train_cases, tokenizer, grammars, cfg.plot_form)
+    val = encode_cases(val_cases[: cfg.val_examples], tokenizer, grammars, cfg.plot_form)
     rng = random.Random(cfg.seed)
     val_decode = rng.sample(val_cases, min(cfg.val_cases, len(val_cases)))
     tokens = sum(len(e.suffix) for e in train) / len(train)
@@ -565,7 +572,7 @@ def main(argv=None) -> int:
     if cfg.init_adapter and not args.resume:
         previous = init_from(model, Path(cfg.init_adapter), base_id)
 
-    interpreter = ModelInterpreter(LoadedModel(model, tokenizer, base_id), mode="fast")
+    interpreter = ModelInterpreter(LoadedModel(model, tokenizer, base_id), mode="fast", plot_form=cfg.plot_form)
     model.train()
     stream = batches(train, cfg.batch, cfg.seed, skip=state["step"])
     t_run = time.time() - state["elapsed"]
@@ -617,20 +624,20 @@ def main(argv=None) -> int:
                 bar.write(f"step {state['step']}: val loss {result['val_loss']:.4f}, "
                           f"val exact match {result['val_exact_match']:.3f}")
             if state["step"] % cfg.checkpoint_every == 0:
-                save_checkpoint(model, optimizer, state, run_dir)
+                save_checkpoint(model, optimizer, state, run_dir, cfg.plot_form)
             if deadline and time.time() > deadline:
                 bar.write(f"Stopping at step {state['step']}: the training part of the {cfg.max_minutes:.0f}-minute "
                           "budget is spent.")
                 stopped_early = True
                 break
             if stop.asked:
-                save_checkpoint(model, optimizer, state, run_dir)
+                save_checkpoint(model, optimizer, state, run_dir, cfg.plot_form)
                 bar.close()
                 print(f"Stopped at step {state['step']}; the checkpoint is saved: `{args.resume_command}` continues "
                       "this run. The installed adapter is unchanged.", file=sys.stderr)
                 return 130
     bar.close()
-    save_checkpoint(model, optimizer, state, run_dir)
+    save_checkpoint(model, optimizer, state, run_dir, cfg.plot_form)
     write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, train_cases, stopped_early, t_start,
                   previous)
     (run_dir / FINISHED).write_text(str(Path(cfg.out).resolve()), encoding="utf-8")  # the next run may start over here
@@ -725,7 +732,7 @@ def write_adapter(cfg, args, model, tokenizer, base_id, interpreter, state, trai
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
     set_stable_base(tmp, base_id)
-    meta = {"base_id": base_id, "data_hash": data_hash(train_cases), "cases": learnt(cfg)}
+    meta = {"base_id": base_id, "data_hash": data_hash(train_cases), "cases": learnt(cfg), "plot_form": cfg.plot_form}
     (tmp / "garden-adapter.json").write_text(json.dumps(meta))
     train_minutes = state["elapsed"] / 60
     report = {

@@ -17,7 +17,7 @@ from garden.brain.models import DEFAULT_ADAPTER, ModelError
 
 WEIGHTS = "adapter_model.safetensors"
 CONFIG = "adapter_config.json"
-META = "garden-adapter.json"  # base id, data hash, and the hash of every hand-written case it learnt
+META = "garden-adapter.json"  # base id, data hash, plot form, and the hash of every hand-written case it learnt
 
 
 class InstallError(ModelError):
@@ -68,6 +68,21 @@ def case_hash(case: dict) -> str:
             "history": case.get("history") or [], "utterance": case["utterance"], "calls": case["calls"],
             "reply": case.get("reply")}
     return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def plot_form(folder: str | Path | None) -> str:
+    """How the adapter at `folder` writes a plot (garden.tools.PLOT_FORMS), from its META. An
+    adapter that does not say was trained before the pair form: "object". No adapter (zero-shot):
+    the form a new adapter learns."""
+    from garden import tools
+
+    if folder is None:
+        return tools.PLOT_FORM
+    try:
+        form = json.loads((Path(folder) / META).read_text(encoding="utf-8")).get("plot_form", "object")
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return "object"
+    return form if form in tools.PLOT_FORMS else "object"
 
 
 def learnt_cases(folder: Path) -> set[str]:

@@ -28,10 +28,21 @@ MAX_DRAFT = 24  # tokens per guess: a whole plot list of a row or two, or a repe
 MAX_LIST_DRAFT = 240  # a list the command's turn gives is a surer guess: all but one plot of 5x5
 LOOKUP_NGRAMS = (4, 3, 2)  # longest match first
 
-# A plot as the model writes it (garden.tools.MODEL_TOOLS): [row,col].
-_LAST_PLOT = re.compile(r"\[(\d+),(\d+)\]?$")
-_PLOTS = re.compile(r"\[(\d+),(\d+)")
+# A plot as the model writes it, in either plot form (garden.tools.PLOT_FORMS): [row,col], or
+# {col:c,row:r} for adapters trained before the pair form.
+_LAST_PLOT = re.compile(r"(?:\[(?P<r>\d+),(?P<c>\d+)\]?|\{col:(?P<oc>\d+),row:(?P<or>\d+)\}?)$")
+_PLOTS = re.compile(r"\[(?P<r>\d+),(?P<c>\d+)|\{col:(?P<oc>\d+),row:(?P<or>\d+)")
+_PLACE = re.compile(r"\[\d+,\d+\]|\{col:\d+,row:\d+\}")
 _OPEN_LIST = "plots:["
+
+
+def _row_col(found: re.Match) -> tuple[int, int]:
+    return (int(found["r"]), int(found["c"])) if found["r"] else (int(found["or"]), int(found["oc"]))
+
+
+def _closed(inside: str) -> bool:
+    """Whether a plot list (the text after its "plots:[") is closed: a "]" that ends no plot."""
+    return "]" in _PLACE.sub("", inside)
 
 
 def lookup(context: list[int], limit: int = MAX_DRAFT) -> list[int]:
@@ -52,10 +63,12 @@ def lookup(context: list[int], limit: int = MAX_DRAFT) -> list[int]:
 def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
     """If the call text ends with a plot's column number (or the plot's closing bracket) inside a
     plot list, guess the next plots (after closing that one)."""
-    if not _LAST_PLOT.search(call_text) or _OPEN_LIST not in call_text:
+    last = _LAST_PLOT.search(call_text)
+    if not last or _OPEN_LIST not in call_text:
         return ""
-    close = "" if call_text.endswith("]") else "]"
-    plots = [(int(r), int(c)) for r, c in _PLOTS.findall(call_text[call_text.rfind(_OPEN_LIST) + len(_OPEN_LIST):])]
+    pair = last["r"] is not None
+    close = "" if call_text.endswith("]" if pair else "}") else "]" if pair else "}"
+    plots = [_row_col(m) for m in _PLOTS.finditer(call_text[call_text.rfind(_OPEN_LIST) + len(_OPEN_LIST):])]
     if not plots:
         return ""
     (r, c) = plots[-1]
@@ -73,18 +86,17 @@ def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
         if (r, c) in plots:
             break
         plots.append((r, c))
-        out.append(f",[{r},{c}]")
+        out.append(f",[{r},{c}]" if pair else f",{{col:{c},row:{r}}}")
     return close + "".join(out) if out else ""
 
 
 _PLACES_LINE = re.compile(r"^(Places|Plot numbers): (.*)\.(?:<end_of_turn>)?$", re.M)
-_PLACE = re.compile(r"\[\d+,\d+\]")
 
 
 def place_lists(turn: str) -> list[list[str]]:
     """The plot lists a command's own turn gives (garden.brain.prompt.user_text): each entry of
-    its places line, and all the plots its plot-number line names, as "[r,c]" strings in reading
-    order."""
+    its places line, and all the plots its plot-number line names, as the turn writes them ("[r,c]"
+    or "{col:c,row:r}"), in reading order."""
     lists = []
     for kind, body in _PLACES_LINE.findall(turn):
         if kind == "Places":
@@ -98,12 +110,12 @@ def rest_of_list(call_text: str, lists: list[list[str]]) -> str:
     """If the call text is inside a plot list that has begun like one of `lists`, the rest of
     that list and the "]" that closes it, from wherever the text stops (a plot may be half
     written: decoding asks for a guess after the tokens the grammar forces, such as "[").
-    Before the first plot's row is chosen, only when the turn gives one list: with several,
+    Before the first plot's first number is chosen, only when the turn gives one list: with several,
     the model's first choice says which."""
     open_at = call_text.rfind(_OPEN_LIST)
-    if open_at < 0 or "]]" in call_text[open_at:]:
-        return ""
     inside = call_text[open_at + len(_OPEN_LIST):]
+    if open_at < 0 or _closed(inside):
+        return ""
     written = _PLACE.findall(inside)
     tail = inside[sum(len(p) for p in written) + max(0, len(written) - 1):]  # after the last whole plot
     if not written and not re.search(r"\d", tail) and len(lists) != 1:

@@ -84,14 +84,19 @@ def _value(schema: dict, key: str, bounds: dict[str, int]):
 
 
 def _grid_cells(schema: dict, bounds: dict[str, int]):
-    """A list item that is a plot (tools.PLOT_PAIR, [row,col]): every plot as a literal, in
-    reading order, or None for other items. The training targets always list plots this way, so
-    the decoder may insist on it: that rules out repeats and a plot forgotten then added out of
-    place, at the cost of nothing the model was taught. (The schema itself stays as declared in
-    the prompt; this is only the decoder's canonical form.)"""
-    if schema != garden_tools.PLOT_PAIR:
+    """A list item that is a plot (a [row,col] pair, tools.PLOT_PAIR, or a {row, col} object,
+    both bounded): every plot as a literal, in reading order, or None for other items. The
+    training targets always list plots this way, so the decoder may insist on it: that rules out
+    repeats and a plot forgotten then added out of place, at the cost of nothing the model was
+    taught. (The schema itself stays as declared in the prompt; this is only the decoder's
+    canonical form.)"""
+    cells = [(r, c) for r in range(1, bounds["row"] + 1) for c in range(1, bounds["col"] + 1)]
+    if schema == garden_tools.PLOT_PAIR:
+        return [_lit(f"[{r},{c}]") for r, c in cells]
+    props = schema.get("properties", {}) if schema.get("type") == "object" else {}
+    if set(props) != {"row", "col"} or any(props[k].get("type") != "integer" for k in props):
         return None
-    return [_lit(f"[{r},{c}]") for r in range(1, bounds["row"] + 1) for c in range(1, bounds["col"] + 1)]
+    return [_lit(f"{{col:{c},row:{r}}}") for r, c in cells]  # keys sorted, as FunctionGemma writes them
 
 
 def _object(schema: dict, bounds: dict[str, int]):
@@ -243,9 +248,9 @@ class Grammar:
 
 
 @lru_cache(maxsize=64)
-def garden_grammar(rows: int, cols: int) -> Grammar:
-    """The grammar of garden calls on a rows x cols grid, compiled once per size."""
-    return Grammar.from_tree(calls_tree(garden_tools.MODEL_TOOLS, rows, cols))
+def garden_grammar(rows: int, cols: int, form: str = garden_tools.PLOT_FORM) -> Grammar:
+    """The grammar of garden calls on a rows x cols grid, compiled once per size and plot form."""
+    return Grammar.from_tree(calls_tree(garden_tools.model_tools(form=form), rows, cols))
 
 
 # --- the grammar on a tokenizer's vocabulary --------------------------------------------------

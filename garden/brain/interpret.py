@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from garden import tools
-from garden.brain import draft
+from garden.brain import adapters, draft
 from garden.brain import format as fg
 from garden.brain import prompt as garden_prompt
 from garden.brain.api import Exchange, Interpretation
@@ -62,16 +62,18 @@ class DecodeResult:
 
 class ModelInterpreter:
     def __init__(self, loaded, mode: str = "fast", max_new_tokens: int | None = None,
-                 temperature: float = 0.0, seed: int = 0, allow_text: bool = True):
+                 temperature: float = 0.0, seed: int = 0, allow_text: bool = True, plot_form: str | None = None):
         """temperature > 0 samples instead of greedy decoding (tests use it to explore the
         grammar); allow_text=False permits calls only. max_new_tokens fixes the output budget
         (default: budget(rows, cols), which grows with the grid). loaded.model is a transformers model, or a
-        CachingRuntime such as garden.brain.llamacpp.LlamaRuntime (fast path only)."""
+        CachingRuntime such as garden.brain.llamacpp.LlamaRuntime (fast path only). plot_form: how
+        the model writes a plot (tools.PLOT_FORMS); default: what the loaded adapter learnt."""
         if mode not in LEVERS:
             raise ValueError(f"unknown mode {mode!r}")
         self.levers = set(LEVERS[mode])  # what the fast loop uses; a test may take one away
         self.loaded = loaded
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
+        self.form = tools.check_plot_form(plot_form or adapters.plot_form(getattr(loaded, "adapter", None)))
         self.runtime = "llama" if isinstance(self.model, CachingRuntime) else "torch"
         if self.runtime == "llama" and (mode == "plain" or temperature > 0):
             raise ValueError("the llama.cpp runtime decodes greedily on the fast path only")
@@ -128,7 +130,7 @@ class ModelInterpreter:
             return Interpretation([], text="I only understand garden commands in English, like \"water plot 5\".")
         t0 = time.perf_counter()
         rows, cols = garden.rows, garden.cols
-        ids = self.tokenizer.encode(self.prompt_text(utterance, garden, history), add_special_tokens=False)
+        ids = self.tokenizer.encode(self.prompt_text(utterance, garden, history, self.form), add_special_tokens=False)
         self._wanted = key = tuple(ids)
         try:
             with self._busy:
@@ -185,7 +187,7 @@ class ModelInterpreter:
         words = " ".join(heard_so_far.split())
         if self.runtime != "llama" or not words or not looks_english(words):
             return 0
-        text = self.prompt_text(words, garden, history)
+        text = self.prompt_text(words, garden, history, self.form)
         at = text.rfind(words)
         if at < 0:
             return 0
@@ -220,7 +222,7 @@ class ModelInterpreter:
         if self.runtime != "llama":
             return 0
         marker = "water"  # any words: only the text before them is run
-        text = self.prompt_text(marker, garden, history)
+        text = self.prompt_text(marker, garden, history, self.form)
         return self._prefill(text[:text.rfind(marker)], garden)
 
     def _prefill(self, text: str, garden: Garden) -> int:
@@ -238,9 +240,9 @@ class ModelInterpreter:
             self._busy.release()
 
     @staticmethod
-    def prompt_text(utterance: str, garden: Garden, history: list[Exchange]) -> str:
+    def prompt_text(utterance: str, garden: Garden, history: list[Exchange], form: str = tools.PLOT_FORM) -> str:
         past = [(h.utterance, h.calls, h.results, h.reply) for h in history[-HISTORY_TURNS:]]
-        return garden_prompt.render_prompt(garden.rows, garden.cols, past, utterance, garden.board())
+        return garden_prompt.render_prompt(garden.rows, garden.cols, past, utterance, garden.board(), form)
 
     def kept_prefix(self, ids: list[int], rows: int, cols: int) -> int:
         """How many leading ids are the grid's developer turn, kept cached across commands (0
@@ -262,7 +264,7 @@ class ModelInterpreter:
         key = (rows, cols)
         if key not in self._grammars:
             encode = lambda s: self.tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
-            self._grammars[key] = TokenGrammar(garden_grammar(rows, cols), self.pieces, encode)
+            self._grammars[key] = TokenGrammar(garden_grammar(rows, cols, self.form), self.pieces, encode)
         return self._grammars[key]
 
     def budget(self, rows: int, cols: int) -> int:
@@ -273,7 +275,7 @@ class ModelInterpreter:
             return self.max_new_tokens
         every = [{"row": r, "col": c} for r in range(1, rows + 1) for c in range(1, cols + 1)]
         longest = max(tools.SEEDS, key=len)
-        call = fg.render_call("plant_seed", tools.to_model("plant_seed", {"seed": longest, "plots": every}))
+        call = fg.render_call("plant_seed", tools.to_model("plant_seed", {"seed": longest, "plots": every}, self.form))
         return max(MAX_NEW_TOKENS, FULL_GRID_CALLS * len(self.tokenizer.encode(call, add_special_tokens=False)) + 2)
 
     def constraint(self, rows: int, cols: int, calls_only: bool = False) -> Constraint:
@@ -349,7 +351,8 @@ class ModelInterpreter:
     def developer_ids(self, rows: int, cols: int) -> list[int]:
         key = (rows, cols)
         if key not in self._developer_ids:
-            self._developer_ids[key] = self.tokenizer.encode(garden_prompt.prefix(rows, cols), add_special_tokens=False)
+            self._developer_ids[key] = self.tokenizer.encode(garden_prompt.prefix(rows, cols, self.form),
+                                                             add_special_tokens=False)
         return self._developer_ids[key]
 
     def _start(self, prompt_ids: list[int], rows: int, cols: int):

@@ -18,25 +18,29 @@ ESSENTIAL = "You are a model that can do function calling with the following fun
 DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 
 
-def pair(row: int, col: int) -> str:
-    """A plot written as a call writes it (tools.MODEL_TOOLS): "[3,2]" for row 3, column 2."""
-    return fg.render_value([row, col])
+# Every function that writes plots for the model takes the adapter's plot form (tools.PLOT_FORMS):
+# "pair" writes plot 8 on 3 wide as [3,2], "object" as {col:2,row:3}, the text adapters trained
+# before the pair form learnt, byte for byte.
+
+def pair(row: int, col: int, form: str = tools.PLOT_FORM) -> str:
+    """A plot written as a call writes it (tools.model_tools): "[3,2]" for row 3, column 2."""
+    return fg.render_value(tools.to_model("water_plots", {"plots": [{"row": row, "col": col}]}, form)["plots"][0])
 
 
-def place(number: int, cols: int) -> str:
+def place(number: int, cols: int, form: str = tools.PLOT_FORM) -> str:
     """A plot's place, written as a call writes a plot: "[3,2]" for plot 8 on 3 wide."""
-    return pair(*tools.plot_coords(number, cols))
+    return pair(*tools.plot_coords(number, cols), form)
 
 
-def pairs(plots) -> str:
-    """Places written as a call's plot list writes them, without its brackets: "[1,1],[1,2]",
-    so that the answer copies the tokens as they stand."""
-    return ",".join(pair(r, c) for r, c in plots)
+def pairs(plots, form: str = tools.PLOT_FORM) -> str:
+    """Places written as a call's plot list writes them, without its brackets: "[1,1],[1,2]", so
+    that the answer copies the tokens as they stand (the object form parts them with spaces)."""
+    return ("," if form == "pair" else " ").join(pair(r, c, form) for r, c in plots)
 
 
-def plot_place(number: int, cols: int) -> str:
+def plot_place(number: int, cols: int, form: str = tools.PLOT_FORM) -> str:
     """A plot number and its place: "8 [3,2]" on 3 wide."""
-    return f"{number} {place(number, cols)}"
+    return f"{number} {place(number, cols, form)}"
 
 
 def board_cells(board: list[list[str]] | None, rows: int, cols: int) -> list[tuple[str, str] | None]:
@@ -48,16 +52,17 @@ def board_cells(board: list[list[str]] | None, rows: int, cols: int) -> list[tup
     return [(kind, stage) if kind and stage in rules.STAGES else None for kind, stage in parsed]
 
 
-def developer_text(rows: int, cols: int) -> str:
+def developer_text(rows: int, cols: int, form: str = tools.PLOT_FORM) -> str:
     """A short description of the garden, then FunctionGemma's essential sentence.
 
     It lists where every plot number is, written as the calls write a plot, so that "plot 8" is a
     look-up in the prompt rather than arithmetic the 270M model gets wrong on grids that are not
     3 wide. The turn is a KV prefix cached once per grid size (and computed without gradients in
     training), so the map costs little: about 60 tokens on 3x3, 170 on 5x5."""
-    where = "; ".join(plot_place(n, cols) for n in range(1, rows * cols + 1))
-    return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column; "
-            f"a plot is written [row,column]. "
+    where = "; ".join(plot_place(n, cols, form) for n in range(1, rows * cols + 1))
+    written = "; a plot is written [row,column]. " if form == "pair" else ". "
+    return (f"You tend a garden of {rows} rows and {cols} columns. Row 1 is the top row, column 1 the left column"
+            f"{written}"
             f"Plots are numbered row by row from the top left: {where}. "
             f"Turn the gardener's words into function calls; answer in a short sentence when no call fits. "
             f"{ESSENTIAL}")
@@ -102,16 +107,17 @@ def model_response(result: dict) -> dict:
     return {"status": result.get("status", "error")}
 
 
-def developer_messages(rows: int, cols: int) -> list[dict]:
-    return [{"role": "developer", "content": developer_text(rows, cols)}]
+def developer_messages(rows: int, cols: int, form: str = tools.PLOT_FORM) -> list[dict]:
+    return [{"role": "developer", "content": developer_text(rows, cols, form)}]
 
 
-def exchange_messages(utterance: str, calls: list[dict], results: list[dict], reply: str | None = None) -> list[dict]:
+def exchange_messages(utterance: str, calls: list[dict], results: list[dict], reply: str | None = None,
+                      form: str = tools.PLOT_FORM) -> list[dict]:
     """One past exchange as HF-style messages: user text, the model's calls, their responses."""
     messages: list[dict] = [{"role": "user", "content": utterance}]
     if calls:
         messages.append({"role": "assistant", "tool_calls": [
-            {"type": "function", "function": {"name": c["name"], "arguments": tools.to_model(c["name"], c["arguments"])}}
+            {"type": "function", "function": {"name": c["name"], "arguments": tools.to_model(c["name"], c["arguments"], form)}}
             for c in calls]})
         messages.append({"role": "tool", "content": [
             {"name": c["name"], "response": model_response(r)} for c, r in zip(calls, results)]})
@@ -120,9 +126,9 @@ def exchange_messages(utterance: str, calls: list[dict], results: list[dict], re
     return messages
 
 
-def prefix(rows: int, cols: int) -> str:
+def prefix(rows: int, cols: int, form: str = tools.PLOT_FORM) -> str:
     """The developer turn: identical for every command on a rows x cols garden."""
-    return fg.render(developer_messages(rows, cols), tools.MODEL_TOOLS)
+    return fg.render(developer_messages(rows, cols, form), tools.model_tools(form=form))
 
 
 def board_text(board: list[list[str]] | None, rows: int, cols: int) -> str:
@@ -162,7 +168,8 @@ BOARD_SETS = {
 }
 
 
-def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> list[str]:
+def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols: int,
+                 form: str = tools.PLOT_FORM) -> list[str]:
     """Where the plots are that the utterance names by what grows in them, each set as one list
     in reading order, written as the calls write plots: "water all the roses" -> ["rose
     [1,1],[2,2]", "rose bloom [2,2]"]. The answer is then one list to
@@ -177,7 +184,7 @@ def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols:
     sets, kinds = language.board_named(utterance)
     if not sets and not kinds:
         return []
-    plots = [(place(n, cols), *(cell or (None, None))) for n, cell in enumerate(board_cells(board, rows, cols), 1)]
+    plots = [(place(n, cols, form), *(cell or (None, None))) for n, cell in enumerate(board_cells(board, rows, cols), 1)]
     bare = all(kind is None for _, kind, _ in plots)
     wanted = [(name, BOARD_SETS[name]) for name in sets]
     for kind in kinds:
@@ -186,29 +193,30 @@ def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols:
     parts = []
     for name, holds in wanted:
         found = [where for where, kind, stage in plots if holds(kind, stage)]
-        parts.append(f"{name} " + ("all" if bare and name == "empty" else ",".join(found) or "none"))
+        parts.append(f"{name} " + ("all" if bare and name == "empty" else ("," if form == "pair" else " ").join(found) or "none"))
     return parts
 
 
-def shape_places(utterance: str, rows: int, cols: int) -> list[str]:
+def shape_places(utterance: str, rows: int, cols: int, form: str = tools.PLOT_FORM) -> list[str]:
     """Where the places are that the utterance names by their shape, for this grid, in the order
     said: "water the leftmost column and the rim" -> ["left column [1,1],[2,1],...", "border
     ..."], and "everything but the corners" -> ["all but corners [1,2],..."]
     (garden.places reads them). The 270M model answered "the middle row" on 5x5 with the 3x3 middle
     row, read the held-out "leftmost" as the right column, and dropped or added plots when it had
     to take a place out of a large garden; listed, the answer is a copy."""
-    return [f"{p.name} {pairs(p.plots)}"
+    return [f"{p.name} {pairs(p.plots, form)}"
             for p in places.named_places(utterance, rows, cols)]
 
 
-def places_text(utterance: str, board: list[list[str]] | None, rows: int, cols: int) -> str:
+def places_text(utterance: str, board: list[list[str]] | None, rows: int, cols: int,
+                form: str = tools.PLOT_FORM) -> str:
     """The places line: shape_places then board_places, "Places: top row [1,1],[1,2],[1,3]; bloom
     [3,3]." ("" when the utterance names none)."""
-    parts = shape_places(utterance, rows, cols) + board_places(utterance, board, rows, cols)
+    parts = shape_places(utterance, rows, cols, form) + board_places(utterance, board, rows, cols, form)
     return f"Places: {'; '.join(parts)}." if parts else ""
 
 
-def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
+def plot_numbers_text(utterance: str, rows: int, cols: int, form: str = tools.PLOT_FORM) -> str:
     """Where each plot the utterance names by number is, written as the calls write a plot:
     "Plot numbers: 7 [3,1]; 12 not in this garden." ("" when it names none). The developer
     turn's plot map says the same for every plot, but the 270M model still answered "plot 7" on a
@@ -220,33 +228,35 @@ def plot_numbers_text(utterance: str, rows: int, cols: int) -> str:
     said = language.plot_numbers_said(utterance)
     if not said:
         return ""
-    places = [plot_place(n, cols) if 1 <= n <= rows * cols else f"{n} not in this garden" for n in sorted(said)]
+    places = [plot_place(n, cols, form) if 1 <= n <= rows * cols else f"{n} not in this garden" for n in sorted(said)]
     return "Plot numbers: " + "; ".join(places) + "."
 
 
-def user_text(utterance: str, rows: int, cols: int, board: list[list[str]] | None = None) -> str:
+def user_text(utterance: str, rows: int, cols: int, board: list[list[str]] | None = None,
+              form: str = tools.PLOT_FORM) -> str:
     """The last user turn: the board line, the utterance, then where the plots it names by number
     and by what grows in them are."""
-    hints = [plot_numbers_text(utterance, rows, cols), places_text(utterance, board, rows, cols)]
+    hints = [plot_numbers_text(utterance, rows, cols, form), places_text(utterance, board, rows, cols, form)]
     return "\n".join([board_text(board, rows, cols), utterance, *filter(None, hints)])
 
 
 def render_prompt(rows: int, cols: int, history: list[tuple[str, list[dict], list[dict], str | None]], utterance: str,
-                  board: list[list[str]] | None = None) -> str:
+                  board: list[list[str]] | None = None, form: str = tools.PLOT_FORM) -> str:
     """The full prompt, ending with the open model turn. history: (utterance, calls, results,
     reply). The last user turn is user_text(): the board line, the utterance, and where the plots
-    it names are; past turns are just what was said."""
-    messages = developer_messages(rows, cols)
+    it names are; past turns are just what was said. form: the adapter's plot form."""
+    messages = developer_messages(rows, cols, form)
     for past in history:
-        messages += exchange_messages(*past)
-    messages.append({"role": "user", "content": user_text(utterance, rows, cols, board)})
-    text = fg.render(messages, tools.MODEL_TOOLS, add_generation_prompt=True)
-    assert text.startswith(prefix(rows, cols)), "the developer turn must be a stable prefix"
+        messages += exchange_messages(*past, form=form)
+    messages.append({"role": "user", "content": user_text(utterance, rows, cols, board, form)})
+    text = fg.render(messages, tools.model_tools(form=form), add_generation_prompt=True)
+    assert text.startswith(prefix(rows, cols, form)), "the developer turn must be a stable prefix"
     return text
 
 
-def render_target(calls: list[dict], reply: str | None = None) -> str:
+def render_target(calls: list[dict], reply: str | None = None, form: str = tools.PLOT_FORM) -> str:
     """What the model should emit: calls then <start_function_response>, or a short text."""
     if calls:
-        return "".join(fg.render_call(c["name"], tools.to_model(c["name"], c["arguments"])) for c in calls) + fg.START_RESPONSE
+        return "".join(fg.render_call(c["name"], tools.to_model(c["name"], c["arguments"], form))
+                       for c in calls) + fg.START_RESPONSE
     return (reply or "") + fg.END_TURN
