@@ -25,8 +25,8 @@ def _hint_tokens(brain, case: dict, garden) -> int:
     what grows in them (they depend on the words, so they cannot be prepared)."""
     from garden.brain import prompt
 
-    lines = [prompt.plot_numbers_text(case["utterance"], garden.rows, garden.cols),
-             prompt.places_text(case["utterance"], garden.board(), garden.rows, garden.cols)]
+    lines = [prompt.plot_numbers_text(case["utterance"], garden.rows, garden.cols, brain.form),
+             prompt.places_text(case["utterance"], garden.board(), garden.rows, garden.cols, brain.form)]
     return sum(len(brain.tokenizer.encode("\n" + line, add_special_tokens=False)) for line in lines if line)
 
 

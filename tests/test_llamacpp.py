@@ -276,8 +276,9 @@ def test_llama_cpp_tokenizes_as_hugging_face(runtime):
     texts = []
     for case in load_cases(models.REPO_ROOT / "training" / "data" / "test.jsonl"):
         garden, history = replay(case)
-        texts.append(ModelInterpreter.prompt_text(case["utterance"], garden, history))
-        texts.append(prompt.render_target(case["calls"], case.get("reply")))
+        for form in ("pair", "object"):  # plots as [row,column], and as adapters before it wrote them
+            texts.append(ModelInterpreter.prompt_text(case["utterance"], garden, history, form))
+            texts.append(prompt.render_target(case["calls"], case.get("reply"), form))
     rng = random.Random(0)
     alphabet = list("abc XYZ  \n\t<>{}:,_-\u00e9\u00fc\u4e2d\U0001f600\u2581") + ["<start_of_turn>", "<escape>", "<end_function_call>"]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(500)]
