@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tools", help="Hugging Face tools JSON")
     p.add_argument("--generation-prompt", action="store_true", help="append the open model turn")
     p.add_argument("--utterance", default="plant sunflowers in the top row and water them")
-    p.add_argument("--plot-form", choices=("pair", "object"),
+    p.add_argument("--plot-form", choices=tools.PLOT_FORMS,
                    help="how the prompt writes a plot (default: as the installed adapter learnt)")
     p.set_defaults(func=cmd_prompt)
 

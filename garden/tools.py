@@ -70,6 +70,7 @@ TOOL_NAMES: tuple[str, ...] = tuple(t["function"]["name"] for t in TOOLS)
 
 PLOT_FORMS = ("pair", "object")
 PLOT_FORM = "pair"  # what a new adapter learns
+UNSAID_PLOT_FORM = "object"  # what an adapter or a run that does not say its form learnt
 PLOT_PAIR = {"type": "array", "items": {"type": "integer"}}
 _MODEL_PLOTS = {"type": "array", "description": "Plots as [row,column], counting from 1: [1,1] is the top left.",
                 "items": PLOT_PAIR}
@@ -83,6 +84,18 @@ def check_plot_form(form: str) -> str:
     if form not in PLOT_FORMS:
         raise ValueError(f"unknown plot form {form!r} ({', '.join(PLOT_FORMS)})")
     return form
+
+
+def plot_form_of(meta: dict) -> str:
+    """The plot form an adapter's garden-adapter.json (as a dict) says; UNSAID_PLOT_FORM when it
+    says none (or none it knows)."""
+    form = meta.get("plot_form", UNSAID_PLOT_FORM)
+    return form if form in PLOT_FORMS else UNSAID_PLOT_FORM
+
+
+def model_plot(row: int, col: int, form: str = PLOT_FORM) -> list[int] | dict:
+    """One plot as the model writes it: [row, col] in the pair form, {"row", "col"} in the object form."""
+    return [row, col] if check_plot_form(form) == "pair" else {"row": row, "col": col}
 
 
 def model_tools(tool_list: list[dict] | None = None, form: str = PLOT_FORM) -> list[dict]:
@@ -104,7 +117,7 @@ def to_model(name: str, arguments: dict, form: str = PLOT_FORM) -> dict:
     if check_plot_form(form) == "object":
         return arguments
     schema = tool_schema(name) or {}
-    return {key: [[p["row"], p["col"]] for p in value]
+    return {key: [model_plot(p["row"], p["col"], form) for p in value]
             if _is_plot_list(schema.get("properties", {}).get(key)) and isinstance(value, list)
             and all(isinstance(p, dict) and {"row", "col"} <= set(p) for p in value) else value
             for key, value in arguments.items()}

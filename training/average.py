@@ -25,6 +25,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from garden.tools import plot_form_of
+
 REPO = Path(__file__).resolve().parents[1]
 SAME_CONFIG = ("target_modules", "peft_type", "use_rslora", "use_dora")
 
@@ -97,9 +99,9 @@ def average(folders: list[Path], out: Path, half: bool = False, shares: list[flo
         if other_meta.get("base_id") != meta.get("base_id"):
             raise AverageError(f"{folder} was trained on {other_meta.get('base_id')}, {folders[widest]} on "
                                f"{meta.get('base_id')}.")
-        if other_meta.get("plot_form", "object") != meta.get("plot_form", "object"):
-            raise AverageError(f"{folder} writes a plot as {other_meta.get('plot_form', 'object')}, {folders[widest]} "
-                               f"as {meta.get('plot_form', 'object')}; a mean of the two would write neither.")
+        if plot_form_of(other_meta) != plot_form_of(meta):
+            raise AverageError(f"{folder} writes a plot as {plot_form_of(other_meta)}, {folders[widest]} "
+                               f"as {plot_form_of(meta)}; a mean of the two would write neither.")
     weights = [load_file(f / "adapter_model.safetensors") for f in folders]
     if any(w.keys() != weights[0].keys() for w in weights):
         raise AverageError("the adapters adapt different layers.")
@@ -122,7 +124,7 @@ def average(folders: list[Path], out: Path, half: bool = False, shares: list[flo
             shutil.copy(curve, tmp / curve.name.replace("loss-parent", f"loss-parent{i}.", 1))
     learnt = sorted(set().union(*(m.get("cases", []) for _, m, _ in parents)))  # what any parent learnt
     (tmp / "garden-adapter.json").write_text(json.dumps({"base_id": meta.get("base_id"), "data_hash": data_hash,
-                                                         "cases": learnt, "plot_form": meta.get("plot_form", "object")}))
+                                                         "cases": learnt, "plot_form": plot_form_of(meta)}))
     report = {"base_id": meta.get("base_id"), "averaged": [str(f) for f in folders], "shares": shares,
               "parents": [r for _, _, r in parents], "data_hash": data_hash, "float16": half, "val": None, "test": None}
     shutil.rmtree(out, ignore_errors=True)

@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from garden import tools
 from training import train
 
 # (name, what it starts from, its options). Steps at 4-5 s each on 2 CPU cores. A run records the
@@ -52,7 +53,7 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0 = torch's default)")
     p.add_argument("--fresh-cases", type=int, default=180, help="size of the fresh sample scored at the end")
     p.add_argument("--val-limit", type=int, default=None, help="score candidates on only this many validation cases")
-    p.add_argument("--plot-form", choices=("pair", "object"), default="pair",
+    p.add_argument("--plot-form", choices=tools.PLOT_FORMS, default=tools.PLOT_FORM,
                    help="how the model writes a plot: pair ([row,column]) or object ({col:1,row:1}, the older form)")
     p.add_argument("--test-limit", type=int, default=None, help="score only this many test cases")
     p.add_argument("--runs-dir", default=str(train.RUNS), help=argparse.SUPPRESS)
@@ -79,7 +80,7 @@ def main(argv=None) -> int:
                  "commit": commit(), "started": time.time(), "done": [], "val": {}, "stages": STAGES}
         save(folder, state)
     # a run from before --plot-form trained on the object form, and carries on with it
-    recorded = {"plot_form": "object"} | {k: _local(v) if k in PATHS else v for k, v in state["options"].items()}
+    recorded = {"plot_form": tools.UNSAID_PLOT_FORM} | {k: _local(v) if k in PATHS else v for k, v in state["options"].items()}
     opts = argparse.Namespace(**(recorded | {"resume": opts.resume, "install": opts.install}))
     stages = run_stages(state)
     for name, start, options in stages:

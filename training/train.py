@@ -33,6 +33,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from garden import tools
 from training.average import dedupe, read_report, widen
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,8 +81,8 @@ class Config:
                             "e.g. large_grid=26,everything=16")
     focus_cases: str = _opt("", "a cases file (JSONL) to draw more often than the rest, e.g. a player's new phrases")
     focus_share: float = _opt(0.15, "the share of training examples drawn from --focus-cases")
-    plot_form: str = _opt("pair", "how the model writes a plot: pair ([row,column]) or object ({col:1,row:1}, "
-                                  "what adapters trained before 2026-12-08 learnt)")
+    plot_form: str = _opt(tools.PLOT_FORM, "how the model writes a plot: pair ([row,column]) or object "
+                                           "({col:1,row:1}, what adapters trained before 2026-12-08 learnt)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -112,7 +113,8 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
             raise SystemExit("garden train: there is no run to resume (training/runs/ has none).")
         saved = run_dir / CONFIG_FILE
         if saved.exists():  # a resumed run is the run it was, except for what is said again now
-            config = {"plot_form": "object"} | json.loads(saved.read_text(encoding="utf-8"))  # runs from before it
+            # a run begun before --plot-form learnt the form a run that does not say learnt
+            config = {"plot_form": tools.UNSAID_PLOT_FORM} | json.loads(saved.read_text(encoding="utf-8"))
             for name, value in config.items():
                 if name not in given and hasattr(cfg, name):
                     setattr(args, name, value)
@@ -120,8 +122,8 @@ def parse_args(argv) -> tuple[Config, argparse.Namespace]:
         args.run_dir = str(run_dir)
     for name in asdict(cfg):
         setattr(cfg, name, getattr(args, name))
-    if cfg.plot_form not in ("pair", "object"):
-        raise SystemExit(f"garden train: --plot-form must be pair or object, not {cfg.plot_form!r}.")
+    if cfg.plot_form not in tools.PLOT_FORMS:
+        raise SystemExit(f"garden train: --plot-form must be {' or '.join(tools.PLOT_FORMS)}, not {cfg.plot_form!r}.")
     return cfg, args
 
 
@@ -198,10 +200,10 @@ class Example:
     suffix: list[int]  # token ids after the developer turn
     targets: list[tuple[int, int, list[int] | None]] = field(default_factory=list)
     # (position in suffix whose hidden state predicts it, target id, allowed ids or None = full softmax)
-    form: str = "pair"  # how the prompt and answer write a plot (garden.tools.PLOT_FORMS)
+    form: str = tools.PLOT_FORM  # how the prompt and answer write a plot (garden.tools.PLOT_FORMS)
 
 
-def encode_case(case: dict, tokenizer, token_grammar, text_ids, form: str = "pair") -> Example:
+def encode_case(case: dict, tokenizer, token_grammar, text_ids, form: str = tools.PLOT_FORM) -> Example:
     from garden.brain import prompt as garden_prompt
     from garden.brain.cases import grid_of, replay
     from garden.brain.grammar import Constraint
@@ -235,7 +237,8 @@ def encode_case(case: dict, tokenizer, token_grammar, text_ids, form: str = "pai
     return example
 
 
-def encode_cases(cases: list[dict], tokenizer, grammars: dict | None = None, form: str = "pair") -> list[Example]:
+def encode_cases(cases: list[dict], tokenizer, grammars: dict | None = None,
+                 form: str = tools.PLOT_FORM) -> list[Example]:
     """encode_case for every case, with a progress bar; `grammars` keeps the token grammar of each
     grid size and plot form (building one takes a while) for the next call."""
     from tqdm import tqdm
@@ -290,7 +293,7 @@ def batches(examples: list[Example], batch: int, seed: int, skip: int = 0):
 
 # --- the loss --------------------------------------------------------------------------------
 
-def prefix_cache(model, tokenizer, grid, batch_size: int, form: str = "pair"):
+def prefix_cache(model, tokenizer, grid, batch_size: int, form: str = tools.PLOT_FORM):
     """KV cache of the developer turn from the current weights, shared by the batch (no grad)."""
     import torch
 
@@ -465,7 +468,7 @@ def last_run_dir(runs: Path = RUNS) -> Path | None:
 MOMENTS = ("exp_avg", "exp_avg_sq")  # AdamW's per-weight state, kept in moments.safetensors
 
 
-def save_checkpoint(model, optimizer, state: dict, run_dir: Path, plot_form: str = "pair") -> None:
+def save_checkpoint(model, optimizer, state: dict, run_dir: Path, plot_form: str = tools.PLOT_FORM) -> None:
     """The adapter (float32), AdamW's moments in bfloat16 (moments.safetensors) and the rest in trainer.pt.
     In bfloat16 the moments of a rank-16 adapter weigh 15 MB, not 30, so every file of a checkpoint stays
     under the 20 MB a file in this repository may weigh and a long recipe run can be committed between

@@ -79,10 +79,9 @@ def plot_form(folder: str | Path | None) -> str:
     if folder is None:
         return tools.PLOT_FORM
     try:
-        form = json.loads((Path(folder) / META).read_text(encoding="utf-8")).get("plot_form", "object")
+        return tools.plot_form_of(json.loads((Path(folder) / META).read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError, AttributeError):
-        return "object"
-    return form if form in tools.PLOT_FORMS else "object"
+        return tools.UNSAID_PLOT_FORM
 
 
 def learnt_cases(folder: Path) -> set[str]:

@@ -67,7 +67,8 @@ def next_plots(call_text: str, rows: int, cols: int, count: int = 4) -> str:
     if not last or _OPEN_LIST not in call_text:
         return ""
     pair = last["r"] is not None
-    close = "" if call_text.endswith("]" if pair else "}") else "]" if pair else "}"
+    end = "]" if pair else "}"
+    close = "" if call_text.endswith(end) else end
     plots = [_row_col(m) for m in _PLOTS.finditer(call_text[call_text.rfind(_OPEN_LIST) + len(_OPEN_LIST):])]
     if not plots:
         return ""

@@ -22,9 +22,12 @@ DEFAULT_REPLY = "I can only plant, water and harvest flowers in the garden."
 # "pair" writes plot 8 on 3 wide as [3,2], "object" as {col:2,row:3}, the text adapters trained
 # before the pair form learnt, byte for byte.
 
+_SEPARATOR = {"pair": ",", "object": " "}  # between the plots of a listed place
+
+
 def pair(row: int, col: int, form: str = tools.PLOT_FORM) -> str:
     """A plot written as a call writes it (tools.model_tools): "[3,2]" for row 3, column 2."""
-    return fg.render_value(tools.to_model("water_plots", {"plots": [{"row": row, "col": col}]}, form)["plots"][0])
+    return fg.render_value(tools.model_plot(row, col, form))
 
 
 def place(number: int, cols: int, form: str = tools.PLOT_FORM) -> str:
@@ -35,7 +38,7 @@ def place(number: int, cols: int, form: str = tools.PLOT_FORM) -> str:
 def pairs(plots, form: str = tools.PLOT_FORM) -> str:
     """Places written as a call's plot list writes them, without its brackets: "[1,1],[1,2]", so
     that the answer copies the tokens as they stand (the object form parts them with spaces)."""
-    return ("," if form == "pair" else " ").join(pair(r, c, form) for r, c in plots)
+    return _SEPARATOR[form].join(pair(r, c, form) for r, c in plots)
 
 
 def plot_place(number: int, cols: int, form: str = tools.PLOT_FORM) -> str:
@@ -193,7 +196,7 @@ def board_places(utterance: str, board: list[list[str]] | None, rows: int, cols:
     parts = []
     for name, holds in wanted:
         found = [where for where, kind, stage in plots if holds(kind, stage)]
-        parts.append(f"{name} " + ("all" if bare and name == "empty" else ("," if form == "pair" else " ").join(found) or "none"))
+        parts.append(f"{name} " + ("all" if bare and name == "empty" else _SEPARATOR[form].join(found) or "none"))
     return parts
 
 
