@@ -104,6 +104,13 @@ def worker(mode: str, cases_path: str, limit: int | None, base: str, adapter) ->
 GAME_TYPING = ("prepared", "typed", "paused")
 
 
+def adapter_name(adapter) -> str:
+    """How a row names its adapter: "installed", "none" (the base zero-shot) or the folder's name."""
+    if adapter in (None, "default"):
+        return "none" if adapter is None else "installed"
+    return os.path.basename(os.path.normpath(str(adapter)))
+
+
 def game_latencies(interpreter, cases: list[dict], typing: str = "prepared") -> list[float]:
     """A typed command in the game: the cases' 3x3 words typed one after another into one
     garden (its plants and the last two exchanges carry over, as in play), each handled by the
@@ -153,37 +160,49 @@ def main(args) -> int:
     if "plain" not in modes:
         modes.insert(0, "plain")  # the baseline every speed-up is measured against
     adapter = None if args.no_adapter else args.adapter
+    runs = [(mode, adapter) for mode in modes]
+    against = getattr(args, "against", None)
+    if against:  # a second adapter, every mode but the baseline, in the same run
+        from garden.brain import adapters
+
+        found = adapters.problem(against)
+        if found:
+            print(f"garden bench: --against: {found}", file=sys.stderr)
+            return 2
+        runs += [(mode, against) for mode in modes if mode != "plain"]
     rows = []
-    for mode in modes:
-        print(f"bench: {mode} ...", file=sys.stderr, flush=True)
+    for mode, which in runs:
+        label = mode if which == adapter else f"{mode} ({adapter_name(which)})"
+        print(f"bench: {label} ...", file=sys.stderr, flush=True)
         cmd = [sys.executable, "-m", "garden.bench", "--worker", mode, "--cases", args.cases,
-               "--base", args.base, "--adapter", json.dumps(adapter)] + (["--limit", str(args.limit)] if args.limit else [])
+               "--base", args.base, "--adapter", json.dumps(which)] + (["--limit", str(args.limit)] if args.limit else [])
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
-            print(f"bench: mode {mode} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            print(f"bench: {label} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
             return 1
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        rows.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "adapter": adapter_name(which)})
     plain = next(r for r in rows if r["mode"] == "plain")
-    anchor = next((r for r in rows if r["mode"] == "llama-plain"), None)
+    anchor = next((r for r in rows if r["mode"] == "llama-plain" and r["adapter"] == plain["adapter"]), None)
     for r in rows:
         r["speedup"] = round(plain["p50_ms"] / r["p50_ms"], 2) if r["p50_ms"] else None
         if anchor:  # against plain llama.cpp, measured in the same run
             r["speedup_llama"] = round(anchor["p50_ms"] / r["p50_ms"], 2) if r["p50_ms"] else None
     print(f"machine: {machine()}")
     print(f"cases: {args.cases} ({rows[0]['n']})")
-    header = (f"{'mode':<11} {'path':<7} {'runtime':<7} {'weights':<11} {'p50 ms':>8} {'p95 ms':>8} {'passes':>7} {'tokens':>7} "
+    width = max(len(r["adapter"]) for r in rows)
+    header = (f"{'mode':<11} {'adapter':<{width}} {'path':<7} {'runtime':<7} {'weights':<11} {'p50 ms':>8} {'p95 ms':>8} {'passes':>7} {'tokens':>7} "
               f"{'peak MB':>8} {'exact':>6} {'ready s':>7} {'speedup':>8} {'game p50':>8}"
               + (f" {'vs llama':>8}" if anchor else ""))
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['mode']:<11} {r['path']:<7} {r['runtime']:<7} {r['precision']:<11} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
+        print(f"{r['mode']:<11} {r['adapter']:<{width}} {r['path']:<7} {r['runtime']:<7} {r['precision']:<11} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
               f"{r['forward_passes']:>7.1f} {r['tokens']:>7.1f} {r['peak_rss_mb']:>8.0f} {r['exact_match']:>6.3f} "
               f"{r['ready_s']:>7.1f} {r['speedup']:>7.2f}x " + (f"{r['game_prepared_p50_ms']:>8.0f}" if r.get("game_prepared_p50_ms") else f"{'-':>8}")
               + (f" {r['speedup_llama']:>7.2f}x" if anchor else ""))
     for r in rows:
         if r.get("game_typed_p50_ms"):
-            print(f"{r['mode']}: a command typed in the game, p50: next prompt prepared {r['game_prepared_p50_ms']:.0f} ms; "
+            print(f"{r['mode']} ({r['adapter']}): a command typed in the game, p50: next prompt prepared {r['game_prepared_p50_ms']:.0f} ms; "
                   f"also its words while typed {r['game_typed_p50_ms']:.0f} ms; also answered in a pause before Enter "
                   f"{r['game_paused_p50_ms']:.0f} ms")
     if args.json:

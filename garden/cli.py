@@ -295,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cases", default=str(DEFAULT_CASES))
     p.add_argument("--limit", type=int, default=None, help="only the first N cases")
     p.add_argument("--modes", default=None, help="comma-separated modes to run (voice: engines)")
+    p.add_argument("--against", metavar="FOLDER", default=None,
+                   help="also run every mode but plain with this adapter, in the same run (old against new)")
     p.add_argument("--json", action="store_true")
     voice = p.add_argument_group("voice")
     voice.add_argument("--conditions", default=None, help="comma-separated voices and noises (default: all)")

@@ -99,15 +99,31 @@ def test_fast_path_uses_fewer_forward_passes_than_tokens(interpreters):
 def test_garden_bench_json_reports_every_requested_mode(tmp_path):
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(json.dumps(c) for c in _sample(2, seed=2)) + "\n")
-    proc = subprocess.run([sys.executable, "-m", "garden.cli", "bench", "--cases", str(cases), "--modes", "fast", "--json"],
+    # --against: the same adapter again under its folder's name, so old and new share one run
+    proc = subprocess.run([sys.executable, "-m", "garden.cli", "bench", "--cases", str(cases), "--modes", "fast", "--json",
+                           "--against", str(ROOT / "models" / "garden-adapter")],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["default"] == "fast"
-    modes = {m["mode"]: m for m in report["modes"]}
-    assert set(modes) == {"plain", "fast"} and modes["plain"]["speedup"] == 1.0
-    for m in modes.values():
+    rows = {(m["mode"], m["adapter"]): m for m in report["modes"]}
+    assert set(rows) == {("plain", "installed"), ("fast", "installed"), ("fast", "garden-adapter")}
+    assert rows["plain", "installed"]["speedup"] == 1.0
+    for m in rows.values():
         assert {"p50_ms", "p95_ms", "forward_passes", "peak_rss_mb", "exact_match", "speedup"} <= set(m)
+    assert rows["fast", "installed"]["exact_match"] == rows["fast", "garden-adapter"]["exact_match"]
+
+
+def test_garden_bench_against_a_folder_that_is_not_an_adapter_says_so(tmp_path, capsys):
+    import argparse
+
+    from garden.bench import main
+
+    args = argparse.Namespace(modes="fast", no_adapter=False, adapter="default", against=str(tmp_path),
+                              cases="unused", base="gemma3-270m", limit=None, json=False)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--against" in err and str(tmp_path) in err and "Traceback" not in err
 
 
 def test_the_games_bench_times_what_the_game_does_with_a_typed_line():
