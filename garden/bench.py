@@ -161,7 +161,7 @@ def main(args) -> int:
         modes.insert(0, "plain")  # the baseline every speed-up is measured against
     adapter = None if args.no_adapter else args.adapter
     runs = [(mode, adapter) for mode in modes]
-    against = getattr(args, "against", None)
+    against = args.against
     if against:  # a second adapter, every mode but the baseline, in the same run
         from garden.brain import adapters
 
@@ -172,7 +172,8 @@ def main(args) -> int:
         runs += [(mode, against) for mode in modes if mode != "plain"]
     rows = []
     for mode, which in runs:
-        label = mode if which == adapter else f"{mode} ({adapter_name(which)})"
+        name = adapter_name(which)
+        label = mode if which == adapter else f"{mode} ({name})"
         print(f"bench: {label} ...", file=sys.stderr, flush=True)
         cmd = [sys.executable, "-m", "garden.bench", "--worker", mode, "--cases", args.cases,
                "--base", args.base, "--adapter", json.dumps(which)] + (["--limit", str(args.limit)] if args.limit else [])
@@ -180,7 +181,7 @@ def main(args) -> int:
         if proc.returncode != 0:
             print(f"bench: {label} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
             return 1
-        rows.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "adapter": adapter_name(which)})
+        rows.append({**json.loads(proc.stdout.strip().splitlines()[-1]), "adapter": name})
     plain = next(r for r in rows if r["mode"] == "plain")
     anchor = next((r for r in rows if r["mode"] == "llama-plain" and r["adapter"] == plain["adapter"]), None)
     for r in rows:
